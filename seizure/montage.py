@@ -1,0 +1,111 @@
+"""Temporal central parasagittal (TCP) bipolar montage and electrode-name normalization.
+
+The TCP montage has 22 bipolar channels, each the difference of two referential channels
+(``FP1-F7 = EEG FP1-REF - EEG F7-REF``). The ``_a`` montage directories (``03_tcp_ar_a``,
+``04_tcp_le_a``) have no A1/A2 electrodes, so channels 8 (``A1-T3``) and 13 (``T4-A2``) are absent.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+__all__ = [
+    "TCP_PAIRS",
+    "TCP_NAMES",
+    "TCP_ELECTRODES",
+    "MontageError",
+    "normalize_electrode",
+    "electrode_map",
+    "tcp_pairs_for",
+    "apply_bipolar",
+]
+
+#: (anode, cathode) of the 22 TCP channels, in the TUH order.
+TCP_PAIRS: tuple[tuple[str, str], ...] = (
+    ("FP1", "F7"), ("F7", "T3"), ("T3", "T5"), ("T5", "O1"),
+    ("FP2", "F8"), ("F8", "T4"), ("T4", "T6"), ("T6", "O2"),
+    ("A1", "T3"), ("T3", "C3"), ("C3", "CZ"), ("CZ", "C4"), ("C4", "T4"), ("T4", "A2"),
+    ("FP1", "F3"), ("F3", "C3"), ("C3", "P3"), ("P3", "O1"),
+    ("FP2", "F4"), ("F4", "C4"), ("C4", "P4"), ("P4", "O2"),
+)  # fmt: skip
+TCP_NAMES: tuple[str, ...] = tuple(f"{a}-{b}" for a, b in TCP_PAIRS)
+#: Referential electrodes the TCP montage uses, in first-use order.
+TCP_ELECTRODES: tuple[str, ...] = tuple(dict.fromkeys(e for pair in TCP_PAIRS for e in pair))
+
+# Modern 10-20 names -> the old terms TUH uses.
+_MODERN_TO_OLD = {"T7": "T3", "T8": "T4", "P7": "T5", "P8": "T6"}
+_PREFIX = re.compile(r"^(EEG\s+)", re.IGNORECASE)
+_SUFFIX = re.compile(r"[-_ ]?(REF|LE|AR|AVG|M1|M2)$", re.IGNORECASE)
+
+
+class MontageError(ValueError):
+    """A recording lacks an electrode a montage needs."""
+
+
+def normalize_electrode(name: str) -> str:
+    """Map an EDF channel label to its electrode name in TUH terms.
+
+    ``EEG FP1-REF`` -> ``FP1``; ``EEG FP1-LE`` -> ``FP1``; ``Fp1`` -> ``FP1``; ``T7`` -> ``T3``.
+    Labels that are not electrodes are returned upper-cased without prefix/suffix
+    (``EEG EKG1-REF`` -> ``EKG1``) and simply never match a montage electrode.
+    """
+    core = _PREFIX.sub("", name.strip())
+    core = _SUFFIX.sub("", core).strip().upper()
+    return _MODERN_TO_OLD.get(core, core)
+
+
+def electrode_map(ch_names: list[str]) -> dict[str, int]:
+    """Electrode name -> index into ``ch_names`` (first occurrence wins)."""
+    out: dict[str, int] = {}
+    for i, ch in enumerate(ch_names):
+        out.setdefault(normalize_electrode(ch), i)
+    return out
+
+
+def tcp_pairs_for(montage_dir: str) -> tuple[tuple[str, str], ...]:
+    """TCP pairs for a TUSZ montage directory name (``01_tcp_ar`` ... ``04_tcp_le_a``)."""
+    if montage_dir.endswith("_a"):
+        return tuple(p for p in TCP_PAIRS if "A1" not in p and "A2" not in p)
+    return TCP_PAIRS
+
+
+def apply_bipolar(
+    data: np.ndarray,
+    ch_names: list[str],
+    pairs: tuple[tuple[str, str], ...] = TCP_PAIRS,
+    source: str = "<recording>",
+) -> np.ndarray:
+    """Bipolar derivations ``data[anode] - data[cathode]`` for each pair.
+
+    Parameters
+    ----------
+    data : ndarray, shape (n_channels, n_times)
+        Referential signals (microvolts).
+    ch_names : list of str
+        EDF labels of the rows of ``data``.
+    pairs : tuple of (str, str)
+        Montage pairs in electrode names.
+    source : str
+        File name used in error messages.
+
+    Returns
+    -------
+    ndarray, shape (len(pairs), n_times), same dtype as ``data``.
+
+    Raises
+    ------
+    MontageError
+        Naming the file and every missing electrode.
+    """
+    idx = electrode_map(ch_names)
+    missing = sorted({e for pair in pairs for e in pair if e not in idx})
+    if missing:
+        raise MontageError(
+            f"{source}: montage needs electrode(s) {missing} which the recording lacks "
+            f"(channels present: {list(ch_names)})"
+        )
+    anode = [idx[a] for a, _ in pairs]
+    cathode = [idx[b] for _, b in pairs]
+    return data[anode] - data[cathode]

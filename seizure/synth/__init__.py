@@ -1,0 +1,1 @@
+"""Synthetic TUSZ-like EEG corpus (placeholder, replaced below)."""

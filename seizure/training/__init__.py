@@ -1,0 +1,1 @@
+"""Lightning training pieces: data module and LightningModule."""

@@ -1,0 +1,79 @@
+"""Torch datasets and the Lightning data module over cached windows."""
+
+from __future__ import annotations
+
+import lightning as L
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, Dataset, WeightedRandomSampler
+
+from seizure.cache import CachedRecording
+from seizure.windows import WindowIndex, build_windows
+
+__all__ = ["WindowDataset", "SeizureDataModule"]
+
+
+class WindowDataset(Dataset):
+    """Items are ``(x, y)``: x float32 (C, n_steps * samples_per_step), y float32 (n_steps,)."""
+
+    def __init__(self, index: WindowIndex) -> None:
+        self.index = index
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def __getitem__(self, i: int):
+        x, y = self.index.window(i)
+        return torch.from_numpy(np.array(x, dtype=np.float32)), torch.from_numpy(y.astype(np.float32))
+
+
+class SeizureDataModule(L.LightningDataModule):
+    """Train/dev windows from prepared recordings; splits come from the corpus (patient-wise).
+
+    Parameters
+    ----------
+    train, dev : list of CachedRecording
+    seizure_oversample : float
+        Target share of seizure-containing windows per training epoch, drawn by a weighted sampler
+        (0 disables resampling; the epoch keeps the number of training windows).
+    """
+
+    def __init__(
+        self,
+        train: list[CachedRecording],
+        dev: list[CachedRecording],
+        window_s: float,
+        stride_s: float,
+        step_s: float,
+        label_rule: str = "majority",
+        batch_size: int = 32,
+        seizure_oversample: float = 0.3,
+        num_workers: int = 0,
+        seed: int = 0,
+    ) -> None:
+        super().__init__()
+        self.train_index = build_windows(train, window_s, stride_s, step_s, label_rule)
+        self.dev_index = build_windows(dev, window_s, window_s, step_s, label_rule)
+        self.batch_size = batch_size
+        self.seizure_oversample = seizure_oversample
+        self.num_workers = num_workers
+        self.seed = seed
+
+    def positive_fraction(self) -> float:
+        """Share of seizure steps among training steps."""
+        labels = np.concatenate(self.train_index.labels)
+        return float(labels.mean()) if labels.size else 0.0
+
+    def train_dataloader(self) -> DataLoader:
+        ds = WindowDataset(self.train_index)
+        gen = torch.Generator().manual_seed(self.seed)
+        has = self.train_index.has_seizure()
+        if self.seizure_oversample > 0 and 0 < has.sum() < len(has):
+            p = self.seizure_oversample
+            w = np.where(has, p / has.sum(), (1 - p) / (~has).sum())
+            sampler = WeightedRandomSampler(torch.as_tensor(w, dtype=torch.double), len(ds), replacement=True, generator=gen)
+            return DataLoader(ds, batch_size=self.batch_size, sampler=sampler, num_workers=self.num_workers)
+        return DataLoader(ds, batch_size=self.batch_size, shuffle=True, generator=gen, num_workers=self.num_workers)
+
+    def val_dataloader(self) -> DataLoader:
+        return DataLoader(WindowDataset(self.dev_index), batch_size=self.batch_size, num_workers=self.num_workers)
