@@ -104,7 +104,7 @@ def _plan_patients(rng, n: int, fractions: np.ndarray) -> list[PatientPlan]:
                 favourite=str(rng.choice(types, p=list(_FAVOURITE.values()))),
                 region=str(rng.choice(regions, p=list(_REGION_P.values()))),
                 side=int(rng.integers(2)),
-                bg_uv=float(rng.uniform(14.0, 30.0)),
+                bg_uv=float(rng.uniform(10.0, 24.0)),
                 alpha_uv=float(rng.uniform(3.0, 22.0)),
                 alpha_hz=float(rng.uniform(8.5, 11.5)),
                 exponent=float(rng.uniform(1.1, 1.9)),
@@ -139,9 +139,9 @@ def _plan_sessions(rng, patients, total: int) -> list[list]:
 
 def _plan_durations(rng, n: int, total: int) -> np.ndarray:
     """Integer durations (s) summing to ``total``, lognormal spread, within the length bounds."""
-    lo = max(MIN_RECORDING_S, min(180.0, 0.35 * total / n))
+    lo = max(MIN_RECORDING_S, min(120.0, 0.25 * total / n))
     hi = float(min(MAX_RECORDING_S, total))
-    d = rng.lognormal(0.0, 0.8, n)
+    d = rng.lognormal(0.0, 0.7, n)
     d = d / d.sum() * total
     for _ in range(100):
         d = np.clip(d, lo, hi)
@@ -163,8 +163,16 @@ def _seizure_capacity(duration: float, k: int) -> float:
 
 
 def _assign_counts(rng, recs: list[dict], n_sz: int, mean_s: float) -> None:
-    """Number of seizures ``recs[i]['k']`` per recording (seizure-prone patients get more)."""
-    weights = np.array([r["patient"].propensity * r["duration"] for r in recs])
+    """Number of seizures ``recs[i]['k']`` per recording.
+
+    Seizure-prone patients get more; each split's share of seizures follows its share of time.
+    """
+    durations = np.array([r["duration"] for r in recs], dtype=float)
+    weights = np.array([r["patient"].propensity for r in recs]) * durations
+    for split in SPLITS:
+        sel = np.array([r["patient"].split == split for r in recs])
+        total = weights[sel].sum()
+        weights[sel] = weights[sel] * durations[sel].sum() / total if total > 0 else 0.3 * durations[sel]
     splits_needed = [s for s in SPLITS if any(r["patient"].split == s for r in recs)]
     splits_needed = splits_needed if n_sz >= len(splits_needed) else []
 
@@ -172,7 +180,7 @@ def _assign_counts(rng, recs: list[dict], n_sz: int, mean_s: float) -> None:
         return _seizure_capacity(r["duration"], r["k"] + 1) >= (r["k"] + 1) * per_seizure
 
     for i in range(n_sz):
-        ok = [j for j, r in enumerate(recs) if fits(r, max(_DUR_MIN["fnsz"], 0.8 * mean_s))]
+        ok = [j for j, r in enumerate(recs) if fits(r, max(_DUR_MIN[r["patient"].favourite], 0.8 * mean_s))]
         ok = ok or [j for j, r in enumerate(recs) if fits(r, _DUR_MIN["fnsz"])]
         if i < len(splits_needed):
             ok = [j for j in ok if recs[j]["patient"].split == splits_needed[i]] or ok
@@ -243,7 +251,7 @@ def _plan_seizures(rng, recs: list[dict], total: int) -> None:
         cap = _seizure_capacity(r["duration"], r["k"]) / r["k"] if r["k"] else 0.0
         for _ in range(r["k"]):
             p = r["patient"]
-            label = p.favourite if rng.random() < 0.8 else str(rng.choice(_ALTERNATIVE[p.favourite]))
+            label = p.favourite if rng.random() < 0.85 else str(rng.choice(_ALTERNATIVE[p.favourite]))
             if label == "tcsz" and cap < _DUR_MIN["tcsz"]:
                 label = "gnsz"
             items.append({"rec": r, "label": label, "cap": cap})

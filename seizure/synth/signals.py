@@ -1,0 +1,373 @@
+"""Non-ictal signal components of the synthetic EEG, in microvolts.
+
+Every function takes a :class:`numpy.random.Generator` and works on whole arrays (FFT-shaped
+noise, interpolated slow envelopes, per-event slices); nothing loops over samples. Arrays of
+electrode signals have shape (len(EEG_ELECTRODES), n_times) and dtype float32.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.fft
+import scipy.signal
+import scipy.special
+
+from .layout import EEG_ELECTRODES, distance_matrix
+
+__all__ = [
+    "IDX",
+    "shaped_noise",
+    "band_noise",
+    "slow_curve",
+    "interval_mask",
+    "background",
+    "alpha_rhythm",
+    "add_weighted",
+    "ocular_artifacts",
+    "muscle_artifacts",
+    "electrode_pops",
+    "line_noise",
+    "drifts",
+    "ecg",
+    "photic",
+    "mimics",
+]
+
+#: Electrode name -> row of the electrode array.
+IDX: dict[str, int] = {e: i for i, e in enumerate(EEG_ELECTRODES)}
+_NEIGHBOUR_SCALE = 0.6  # length scale (chord units) of the spatial correlation kernel
+_INDEPENDENT = 0.35  # share of each electrode's background variance that is independent
+_TEMPORAL_MUSCLE = {"F7": 1.0, "T3": 1.0, "T5": 0.6, "T1": 1.0, "A1": 0.8, "FP1": 0.5,
+                    "F8": 1.0, "T4": 1.0, "T6": 0.6, "T2": 1.0, "A2": 0.8, "FP2": 0.5}  # fmt: skip
+
+
+def _mixing_matrix() -> np.ndarray:
+    """Cholesky factor of the electrode correlation (distance kernel plus independent part)."""
+    dist = distance_matrix(EEG_ELECTRODES)
+    corr = (1 - _INDEPENDENT) * np.exp(-(dist**2) / (2 * _NEIGHBOUR_SCALE**2))
+    corr[np.diag_indices_from(corr)] = 1.0
+    return np.linalg.cholesky(corr)
+
+
+_MIX = _mixing_matrix()
+
+
+def shaped_noise(rng: np.random.Generator, n_ch: int, n: int, sfreq: float, amplitude) -> np.ndarray:
+    """Gaussian noise with a given amplitude spectrum, unit variance per row.
+
+    Parameters
+    ----------
+    n : int
+        Number of samples (the noise is made on a fast FFT length >= n and truncated).
+    sfreq : float
+        Sampling rate (Hz).
+    amplitude : callable
+        Frequencies (Hz, ndarray) -> amplitude spectrum (any scale).
+
+    Returns
+    -------
+    ndarray, shape (n_ch, n), float32
+    """
+    m = scipy.fft.next_fast_len(max(n, 2), real=True)
+    amp = np.asarray(amplitude(scipy.fft.rfftfreq(m, 1.0 / sfreq)), dtype=np.float64)
+    norm = 2.0 * np.sqrt(max(float((amp[1:] ** 2).sum()), 1e-30)) / m
+    amp32 = (amp / norm).astype(np.float32)
+    out = np.empty((n_ch, n), dtype=np.float32)
+    spec = np.empty(m // 2 + 1, dtype=np.complex64)
+    for i in range(n_ch):
+        spec.real = rng.standard_normal(m // 2 + 1, dtype=np.float32)
+        spec.imag = rng.standard_normal(m // 2 + 1, dtype=np.float32)
+        spec *= amp32
+        out[i] = scipy.fft.irfft(spec, m)[:n]
+    return out
+
+
+def band_noise(rng, n_ch: int, n: int, sfreq: float, lo: float, hi: float) -> np.ndarray:
+    """Unit-variance band-limited noise between ``lo`` and ``hi`` Hz (soft edges), (n_ch, n)."""
+    hi = min(hi, 0.45 * sfreq)
+    width = max(0.15 * (hi - lo), 0.2)
+
+    def amp(f):
+        return scipy.special.expit((f - lo) / (0.25 * width)) * scipy.special.expit((hi - f) / (0.25 * width))
+
+    return shaped_noise(rng, n_ch, n, sfreq, amp)
+
+
+def _ar1_knots(rng, n_ch: int, n_knots: int, rho: float) -> np.ndarray:
+    """Stationary unit-variance AR(1) sequences, shape (n_ch, n_knots)."""
+    z = rng.standard_normal((n_ch, n_knots))
+    if rho > 0:
+        start = rng.standard_normal((n_ch, 1))
+        z = scipy.signal.lfilter([np.sqrt(1 - rho**2)], [1.0, -rho], z, axis=1, zi=rho * start)[0]
+    return z
+
+
+def slow_curve(rng, n_ch: int, n: int, sfreq: float, step_s: float, rho: float = 0.0) -> np.ndarray:
+    """Smooth random curves: AR(1) values every ``step_s`` seconds, linearly interpolated.
+
+    Returns an array of shape (n_ch, n), float32, with unit variance at the knots.
+    """
+    n_knots = int(np.ceil(n / sfreq / step_s)) + 2
+    z = _ar1_knots(rng, n_ch, n_knots, rho)
+    pos = np.arange(n) / (sfreq * step_s)
+    out = np.empty((n_ch, n), dtype=np.float32)
+    for i, row in enumerate(z):
+        out[i] = np.interp(pos, np.arange(n_knots), row)
+    return out
+
+
+def interval_mask(n: int, sfreq: float, intervals, ramp_s: float = 1.0) -> np.ndarray:
+    """1 outside ``intervals`` (seconds), 0 inside, with linear ramps of ``ramp_s``; (n,) float32."""
+    t = np.arange(n, dtype=np.float32) / np.float32(sfreq)
+    mask = np.ones(n, dtype=np.float32)
+    for a, b in intervals:
+        lo, hi = max(0, int((a - ramp_s) * sfreq)), min(n, int((b + ramp_s) * sfreq) + 1)
+        if hi <= lo:
+            continue
+        seg = t[lo:hi]
+        dist = np.maximum(np.maximum(a - seg, seg - b), 0) / ramp_s
+        mask[lo:hi] = np.minimum(mask[lo:hi], np.clip(dist, 0, 1))
+    return mask
+
+
+def background(
+    rng, n: int, sfreq: float, rms_uv: float, exponent: float, knee_hz: float = 25.0
+) -> np.ndarray:
+    """Spatially correlated 1/f**exponent background EEG (microvolts), (n_el, n) float32.
+
+    The spectrum falls off faster above ``knee_hz`` (Hz).
+
+    Each electrode has RMS ``rms_uv`` (times a small per-electrode gain); neighbouring electrodes
+    correlate through a Gaussian kernel of electrode distance, and every electrode keeps an
+    independent part so that bipolar derivations are about as large as the referential signals.
+    """
+
+    def amp(f):
+        a = np.maximum(f, 0.5) ** (-exponent / 2)
+        a *= f / np.sqrt(f**2 + 0.16**2)  # hardware high-pass
+        a /= np.sqrt(1 + (f / knee_hz) ** 4)  # faster fall-off of cortical activity above the knee
+        return a / np.sqrt(1 + (f / min(70.0, 0.42 * sfreq)) ** 8)  # anti-alias low-pass
+
+    x = shaped_noise(rng, len(EEG_ELECTRODES), n, sfreq, amp)
+    gains = rms_uv * rng.lognormal(0.0, 0.12, len(EEG_ELECTRODES))
+    mix = (_MIX * gains[:, None]).astype(np.float32)
+    block = 1 << 16
+    for s in range(0, n, block):
+        x[:, s : s + block] = mix @ x[:, s : s + block]
+    return x
+
+
+def add_weighted(eeg: np.ndarray, weights: dict[str, float], source: np.ndarray, start: int = 0):
+    """``eeg[e, start:start+len(source)] += w * source`` for each electrode ``e`` in ``weights``."""
+    stop = start + source.shape[-1]
+    for e, w in weights.items():
+        if w:
+            eeg[IDX[e], start:stop] += np.float32(w) * source
+
+
+def alpha_rhythm(rng, eeg: np.ndarray, sfreq: float, rms_uv: float, hz: float, blocked) -> None:
+    """Add a posterior alpha rhythm (microvolts): waxing/waning, absent in some stretches.
+
+    ``blocked`` lists (start, stop) intervals in seconds (seizures, postictal) without alpha.
+    """
+    n = eeg.shape[1]
+    freq = hz + 0.25 * slow_curve(rng, 1, n, sfreq, 5.0, rho=0.8)[0].astype(np.float64)
+    phase = 2 * np.pi * np.cumsum(freq) / sfreq
+    # Presence: a two-state chain on 3-s steps (alpha present ~65% of the time), ramped.
+    n_steps = int(np.ceil(n / sfreq / 3.0)) + 2
+    state = np.empty(n_steps)
+    state[0] = rng.random() < 0.65
+    flips = rng.random(n_steps)
+    for k in range(1, n_steps):  # a few hundred steps at most per hour
+        state[k] = (flips[k] > 0.12) if state[k - 1] else (flips[k] < 0.22)
+    present = np.interp(np.arange(n) / (3.0 * sfreq), np.arange(n_steps), state)
+    wax = np.exp(0.35 * slow_curve(rng, 1, n, sfreq, 0.7, rho=0.6)[0])
+    env = (np.sqrt(2) * rms_uv * present * wax * interval_mask(n, sfreq, blocked, 2.0)).astype(np.float32)
+    s, c = env * np.sin(phase).astype(np.float32), env * np.cos(phase).astype(np.float32)
+    base = {"O1": 1.0, "O2": 1.0, "P3": 0.6, "P4": 0.6, "T5": 0.55, "T6": 0.55, "PZ": 0.7,
+            "C3": 0.2, "C4": 0.2, "CZ": 0.15, "A1": 0.1, "A2": 0.1}  # fmt: skip
+    for e, w in base.items():
+        w = w * rng.lognormal(0, 0.15)
+        psi = rng.uniform(-0.35, 0.35)
+        add_weighted(eeg, {e: w * np.cos(psi)}, s)
+        add_weighted(eeg, {e: w * np.sin(psi)}, c)
+
+
+def _events(rng, duration_s: float, per_minute: float) -> np.ndarray:
+    count = rng.poisson(per_minute * duration_s / 60.0)
+    return np.sort(rng.uniform(0, duration_s, count))
+
+
+def ocular_artifacts(rng, eeg: np.ndarray, sfreq: float) -> None:
+    """Add eye blinks (100-300 uV at FP1/FP2) and lateral eye movements (F7/F8 opposite)."""
+    n = eeg.shape[1]
+    blink = np.zeros(n, dtype=np.float32)
+    for t0 in _events(rng, n / sfreq, rng.uniform(2, 20)):
+        width = rng.uniform(0.2, 0.45)
+        k = np.sin(np.linspace(0, np.pi, max(int(width * sfreq), 3))) ** 2
+        i0 = int(t0 * sfreq)
+        seg = blink[i0 : i0 + k.size]
+        seg += (rng.uniform(100, 300) * k[: seg.size]).astype(np.float32)
+    weights = {"FP1": 1.0, "FP2": 1.0, "F3": 0.35, "F4": 0.35, "F7": 0.45, "F8": 0.45,
+               "FZ": 0.35, "T1": 0.2, "T2": 0.2, "C3": 0.08, "C4": 0.08, "CZ": 0.08}  # fmt: skip
+    add_weighted(eeg, {e: w * rng.uniform(0.85, 1.15) for e, w in weights.items()}, blink)
+    lateral = np.zeros(n, dtype=np.float32)
+    for t0 in _events(rng, n / sfreq, rng.uniform(0.5, 4)):
+        hold = rng.uniform(0.4, 3.0)
+        ramp = np.linspace(0, 1, max(int(0.06 * sfreq), 2))
+        shape = np.concatenate([ramp, np.ones(int(hold * sfreq)), ramp[::-1]])
+        i0 = int(t0 * sfreq)
+        seg = lateral[i0 : i0 + shape.size]
+        seg += (rng.choice([-1, 1]) * rng.uniform(40, 150) * shape[: seg.size]).astype(np.float32)
+    add_weighted(eeg, {"F7": 1.0, "F8": -1.0, "FP1": 0.35, "FP2": -0.35, "T1": 0.5, "T2": -0.5}, lateral)
+
+
+def _muscle_burst(rng, eeg, sfreq, t0, dur, weights, rms_uv, envelope=None) -> None:
+    n = eeg.shape[1]
+    i0, length = int(t0 * sfreq), int(dur * sfreq)
+    length = min(length, n - i0)
+    if length < 16:
+        return
+    noise = band_noise(rng, len(weights), length, sfreq, 20.0, 100.0)
+    if envelope is None:
+        envelope = scipy.signal.windows.tukey(length, 0.3).astype(np.float32)
+    env = envelope[:length]
+    for row, (e, w) in zip(noise, weights.items()):
+        eeg[IDX[e], i0 : i0 + length] += np.float32(w * rms_uv * rng.uniform(0.6, 1.4)) * row * env
+
+
+def muscle_artifacts(rng, eeg: np.ndarray, sfreq: float) -> None:
+    """Add 1-10 s bursts of 20-100 Hz muscle activity on temporal/frontal electrodes."""
+    left = [e for e in _TEMPORAL_MUSCLE if e in ("F7", "T3", "T5", "T1", "A1", "FP1")]
+    for t0 in _events(rng, eeg.shape[1] / sfreq, rng.uniform(0.2, 2.5)):
+        side = rng.integers(3)  # left, right, both
+        chosen = {e: w for e, w in _TEMPORAL_MUSCLE.items() if side == 2 or (e in left) == (side == 0)}
+        _muscle_burst(rng, eeg, sfreq, t0, rng.uniform(1, 10), chosen, rng.uniform(10, 70))
+
+
+def electrode_pops(rng, eeg: np.ndarray, sfreq: float) -> None:
+    """Add electrode pops: a step on one (bad) electrode followed by an exponential decay."""
+    n = eeg.shape[1]
+    if rng.random() < 0.5:
+        return
+    bad = rng.choice(EEG_ELECTRODES, size=int(rng.integers(1, 3)), replace=False)
+    for t0 in _events(rng, n / sfreq, rng.uniform(0.1, 1.0)):
+        tau = rng.uniform(0.05, 0.5)
+        i0 = int(t0 * sfreq)
+        k = np.exp(-np.arange(min(int(5 * tau * sfreq), n - i0)) / (tau * sfreq)).astype(np.float32)
+        step = np.float32(rng.choice([-1, 1]) * rng.uniform(100, 600))
+        eeg[IDX[str(rng.choice(bad))], i0 : i0 + k.size] += step * k
+
+
+def line_noise(rng, eeg: np.ndarray, sfreq: float, t: np.ndarray) -> None:
+    """Add 60 Hz mains interference, amplitude varying between electrodes and over time."""
+    amp = rng.uniform(0.1, 2.0) if rng.random() < 0.8 else rng.uniform(3.0, 15.0)
+    env = np.exp(0.3 * slow_curve(rng, 1, t.size, sfreq, 20.0, rho=0.7)[0])
+    wave = np.sin(2 * np.pi * 60.0 * t + rng.uniform(0, 2 * np.pi)).astype(np.float32) * env
+    add_weighted(eeg, {e: amp * rng.lognormal(0, 0.6) for e in EEG_ELECTRODES}, wave)
+
+
+def drifts(rng, eeg: np.ndarray, sfreq: float) -> None:
+    """Add slow baseline drifts (sweat, movement); a few electrodes drift strongly."""
+    n_el, n = eeg.shape
+    step = 1.5  # seconds between knots
+    knots = _ar1_knots(rng, n_el, int(np.ceil(n / sfreq / step)) + 2, 0.97)
+    amp = np.where(rng.random(n_el) < 0.2, rng.uniform(20, 70, n_el), rng.uniform(2, 10, n_el))
+    pos = np.arange(n) / (sfreq * step)
+    for i in range(n_el):
+        eeg[i] += np.interp(pos, np.arange(knots.shape[1]), amp[i] * knots[i]).astype(np.float32)
+
+
+def ecg(rng, n: int, sfreq: float) -> np.ndarray:
+    """Electrocardiogram (microvolts, R peak ~0.3-1.2 mV) with heart-rate variability, (n,)."""
+    rate = rng.uniform(55, 100) / 60.0
+    rr = 1.0 / rate * (1 + 0.05 * rng.standard_normal(int(n / sfreq * rate * 1.3) + 4))
+    beats = np.cumsum(rr) - rng.uniform(0, rr[0])
+    beats = beats[(beats > 0) & (beats < n / sfreq)]
+    impulses = np.zeros(n, dtype=np.float32)
+    impulses[(beats * sfreq).astype(int)] = 1.0
+    off = int(round(0.3 * sfreq))
+    tk = (np.arange(int(0.8 * sfreq)) - off) / sfreq
+
+    def g(mu, sd, a):
+        return a * np.exp(-0.5 * ((tk - mu) / sd) ** 2)
+
+    # P wave, Q, R, S, T wave (relative amplitudes)
+    beat = g(-0.18, 0.03, 0.12) + g(-0.03, 0.01, -0.12) + g(0.0, 0.011, 1.0)
+    beat += g(0.03, 0.012, -0.25) + g(0.25, 0.05, 0.3)
+    beat *= rng.choice([-1, 1]) * rng.uniform(300, 1200)
+    out = scipy.signal.oaconvolve(impulses, beat.astype(np.float32))[off : off + n]
+    return out.astype(np.float32)
+
+
+def photic(rng, eeg: np.ndarray, sfreq: float, busy) -> np.ndarray:
+    """Photic stimulation: flash train channel and occipital driving (microvolts); (n,) channel."""
+    n = eeg.shape[1]
+    channel = np.zeros(n, dtype=np.float32)
+    freqs = [1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21]
+    span = len(freqs) * 15.0
+    if n / sfreq < span + 60 or rng.random() < 0.5:
+        return channel
+    for _ in range(10):
+        t0 = rng.uniform(10, n / sfreq - span - 10)
+        if all(t0 + span < a or t0 > b for a, b in busy):
+            break
+    else:
+        return channel
+    for k, f in enumerate(freqs):
+        a, length = int((t0 + 15.0 * k) * sfreq), int(10 * sfreq)
+        tt = np.arange(length) / sfreq
+        channel[a : a + length] = np.where((tt * f) % 1.0 < 0.1, 100.0, 0.0)
+        if 4 <= f <= 20:
+            drive = (rng.uniform(2, 10) * np.sin(2 * np.pi * f * tt)).astype(np.float32)
+            add_weighted(eeg, {"O1": 1.0, "O2": 1.0, "P3": 0.4, "P4": 0.4, "PZ": 0.5}, drive, a)
+    return channel
+
+
+def mimics(rng, eeg: np.ndarray, sfreq: float, busy) -> list[tuple[str, float, float]]:
+    """Add rhythmic seizure mimics that neither evolve nor spread; return (kind, start, stop) each.
+
+    Chewing (1-2 Hz bursts of temporal muscle), frontal eye flutter (2-4 Hz at FP1/FP2) and
+    rhythmic mid-temporal theta of drowsiness (5-7 Hz, low amplitude, T3/T4), several per hour,
+    placed away from the ``busy`` (start, stop) intervals in seconds.
+    """
+    n = eeg.shape[1]
+    dur_total = n / sfreq
+    placed: list[tuple[float, float]] = list(busy)
+    added: list[tuple[str, float, float]] = []
+    for _ in range(rng.poisson(rng.uniform(4, 10) * dur_total / 3600.0)):
+        kind = rng.choice(["chewing", "flutter", "rmtd"], p=[0.35, 0.3, 0.35])
+        dur = {"chewing": rng.uniform(4, 20), "flutter": rng.uniform(3, 15), "rmtd": rng.uniform(5, 30)}[kind]
+        if dur + 10 > dur_total:
+            continue
+        starts = rng.uniform(3, dur_total - dur - 3, 5)  # a few tries to find a free stretch
+        free = [s for s in starts if not any(s < b + 5 and s + dur > a - 5 for a, b in placed)]
+        if not free:
+            continue
+        t0 = float(free[0])
+        placed.append((t0, t0 + dur))
+        added.append((str(kind), round(float(t0), 2), round(float(t0 + dur), 2)))
+        length = int(dur * sfreq)
+        tt = np.arange(length) / sfreq
+        taper = scipy.signal.windows.tukey(length, min(1.0, 2.0 / dur)).astype(np.float32)
+        i0 = int(t0 * sfreq)
+        if kind == "chewing":
+            rate = rng.uniform(1.0, 2.0)
+            bursts = (np.maximum(np.cos(2 * np.pi * rate * tt), 0) ** 4).astype(np.float32) * taper
+            _muscle_burst(rng, eeg, sfreq, t0, dur, dict(_TEMPORAL_MUSCLE), rng.uniform(20, 80), bursts)
+        elif kind == "flutter":
+            f = rng.uniform(2.0, 4.0)
+            wave = (np.sin(2 * np.pi * f * tt) + 0.3 * np.sin(4 * np.pi * f * tt)).astype(np.float32)
+            w = {"FP1": 1.0, "FP2": 1.0, "F3": 0.3, "F4": 0.3, "F7": 0.35, "F8": 0.35, "FZ": 0.3}
+            add_weighted(eeg, {e: v * rng.uniform(40, 100) for e, v in w.items()}, wave * taper, i0)
+        else:
+            f = rng.uniform(5.0, 7.0)
+            sides = [("T3", "F7", "T5", "T1", "A1"), ("T4", "F8", "T6", "T2", "A2")]
+            which = sides if rng.random() < 0.4 else [sides[int(rng.integers(2))]]
+            for side in which:
+                phase = 2 * np.pi * f * tt + rng.uniform(0, 2 * np.pi)
+                wave = (np.sin(phase) + 0.35 * np.sin(2 * phase + 0.5)).astype(np.float32) * taper
+                w = dict(zip(side, (1.0, 0.45, 0.45, 0.6, 0.5)))
+                amp = rng.uniform(10, 30)
+                add_weighted(eeg, {e: v * amp * rng.uniform(0.8, 1.2) for e, v in w.items()}, wave, i0)
+    return added
