@@ -1,10 +1,11 @@
-"""A non-learned detector: line length and band power, normalized per recording.
+"""A non-learned detector: band power (or line length), normalized per recording.
 
-For every step and channel, the line length (sum of absolute sample differences) and the log power
-in a band (default 2.5-12 Hz, where seizure rhythms live) are turned into robust z-scores against
-the same channel's median and MAD over the whole recording. The step score is the mean of the two
-z-scores averaged over the ``top_k`` most active channels, mapped to [0, 1] with a logistic
-function. Only the threshold is chosen from data (on the dev split, like the learned model's).
+For every step and channel, the chosen feature - log power in a band (default 2.5-12 Hz, where
+seizure rhythms live), line length (sum of absolute sample differences), or their mean - becomes
+a robust z-score against the same channel's median and MAD over the whole recording. The step
+score is the z-score averaged over the ``top_k`` most active channels, mapped to [0, 1) by
+``1 - exp(-max(z, 0) / 4)``. Only the threshold is chosen from data (on the dev split, like the
+learned model's).
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ from __future__ import annotations
 import numpy as np
 from scipy.signal import butter, sosfiltfilt
 
-__all__ = ["baseline_scores"]
+__all__ = ["baseline_scores", "FEATURES"]
+
+FEATURES = ("bandpower", "linelength", "both")
 
 
 def _robust_z(x: np.ndarray) -> np.ndarray:
@@ -26,11 +29,12 @@ def baseline_scores(
     sfreq: float,
     step_s: float,
     n_steps: int,
+    feature: str = "bandpower",
     band: tuple[float, float] = (2.5, 12.0),
     top_k: int = 4,
     present: list[bool] | None = None,
 ) -> np.ndarray:
-    """Score in [0, 1] per step.
+    """Score in [0, 1) per step.
 
     Parameters
     ----------
@@ -42,6 +46,9 @@ def baseline_scores(
         Seconds per step.
     n_steps : int
         Steps to score.
+    feature : {"bandpower", "linelength", "both"}
+    band : (float, float)
+        Band-power band in Hz.
     present : list of bool, optional
         Rows that hold real channels (zero-filled absent channels are ignored).
 
@@ -49,6 +56,8 @@ def baseline_scores(
     -------
     ndarray, shape (n_steps,)
     """
+    if feature not in FEATURES:
+        raise ValueError(f"baseline feature must be one of {list(FEATURES)}, got {feature!r}")
     sps = int(round(step_s * sfreq))
     x = np.asarray(signals, dtype=np.float64)
     if present is not None:
@@ -58,11 +67,16 @@ def baseline_scores(
     if n <= 0:
         return out
     x = x[:, : n * sps]
-    ll = np.abs(np.diff(x, axis=1, prepend=x[:, :1])).reshape(x.shape[0], n, sps).sum(-1)
-    sos = butter(4, band, btype="bandpass", fs=sfreq, output="sos")
-    bp = np.log(np.square(sosfiltfilt(sos, x, axis=1)).reshape(x.shape[0], n, sps).mean(-1) + 1e-12)
-    z = 0.5 * (_robust_z(ll) + _robust_z(bp))  # (C, n)
+    zs = []
+    if feature in ("linelength", "both"):
+        ll = np.abs(np.diff(x, axis=1, prepend=x[:, :1])).reshape(x.shape[0], n, sps).sum(-1)
+        zs.append(_robust_z(ll))
+    if feature in ("bandpower", "both"):
+        sos = butter(4, band, btype="bandpass", fs=sfreq, output="sos")
+        bp = np.log(np.square(sosfiltfilt(sos, x, axis=1)).reshape(x.shape[0], n, sps).mean(-1) + 1e-12)
+        zs.append(_robust_z(bp))
+    z = np.mean(zs, axis=0)  # (C, n)
     k = min(top_k, z.shape[0])
     top = -np.sort(-z, axis=0)[:k].mean(axis=0)
-    out[:n] = 1.0 / (1.0 + np.exp(-(top - 3.0)))
+    out[:n] = 1.0 - np.exp(-np.maximum(top, 0.0) / 4.0)
     return out

@@ -72,7 +72,7 @@ class ModelConfig:
 
     name: str = "cnn_rnn"
     rnn: str = "lstm"
-    conv_channels: list = field(default_factory=lambda: [16, 32, 64])
+    conv_channels: list = field(default_factory=lambda: [8, 16, 32])
     kernel_size: int = 7
     hidden_size: int = 64
     num_layers: int = 1
@@ -84,7 +84,7 @@ class ModelConfig:
 class TrainConfig:
     """Optimisation and Lightning trainer settings."""
 
-    epochs: int = 12
+    epochs: int = 10
     batch_size: int = 32
     lr: float = 2e-3
     weight_decay: float = 1e-4

@@ -82,11 +82,21 @@ def fit_threshold(
 ) -> tuple[EventDetector, list[dict]]:
     """Choose the threshold with the best SEIZ sensitivity at FA/24h <= target on these recordings.
 
-    Returns a copy of ``detector`` with ``threshold_`` set, and the curve it was chosen from. If no
-    threshold meets the target, the one with the fewest false alarms is taken.
+    Several thresholds often reach the same best sensitivity within the target (a plateau, wide
+    when the dev split has few seizures); the median threshold of that plateau is taken, which
+    keeps a margin on both sides instead of sitting on the edge that happened to fit dev.
+    If no threshold meets the target, the one with the fewest false alarms is taken.
+
+    Returns a copy of ``detector`` with ``threshold_`` set, and the curve it was chosen from.
     """
     curve = sweep(probs, refs, durations, detector, candidate_thresholds(probs, detector), metric)
     best = best_sensitivity_at(curve, target_fa_per_24h)
     if best is None:
         best = min(curve, key=lambda r: (r["fa_per_24h"], -r["threshold"]))
+    else:
+        plateau = [
+            r for r in curve
+            if r["fa_per_24h"] <= target_fa_per_24h + 1e-9 and r["sensitivity"] == best["sensitivity"]
+        ]
+        best = plateau[len(plateau) // 2]
     return replace(detector, threshold_=best["threshold"]), curve

@@ -7,6 +7,7 @@ from pathlib import Path
 import jinja2
 import numpy as np
 
+from seizure.postprocess import smooth
 from seizure.report.plots import SEED_ANCHORS, operating_curve_png, timeline_png
 
 __all__ = ["write_report"]
@@ -53,7 +54,14 @@ def write_report(doc: dict, eval_entries: list, run_dir: str | Path, max_timelin
     ranked = sorted(eval_entries, key=lambda e: (-len(e.seizures), e.meta["bname"]))[:max_timelines]
     for entry in ranked:
         bname = entry.meta["bname"]
-        probs = {name: np.load(run_dir / "probs" / name / f"{bname}.npy") for name in results}
+        probs = {
+            name: smooth(
+                np.load(run_dir / "probs" / name / f"{bname}.npy"),
+                results[name]["detector"]["step_s"],
+                results[name]["detector"]["smooth_s"],
+            )
+            for name in results
+        }
         figures.append(
             {
                 "title": bname,

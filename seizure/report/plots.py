@@ -30,8 +30,10 @@ def operating_curve_png(curves: dict[str, list[dict]], points: dict[str, tuple[f
     for name, rows in curves.items():
         pts = sorted((r["fa_per_24h"], r["sensitivity"] or 0.0) for r in rows if r["fa_per_24h"] is not None)
         if pts:
-            fa, se = zip(*pts)
-            line = ax.plot(fa, np.asarray(se) * 100, marker=".", ms=3, label=name)[0]
+            fa, se = (np.asarray(v) for v in zip(*pts))
+            frontier = np.maximum.accumulate(se)  # best sensitivity at FA/24h <= x
+            line = ax.step(fa, frontier * 100, where="post", label=name)[0]
+            ax.plot(fa, se * 100, ".", ms=2.5, alpha=0.4, color=line.get_color())
             if name in points and points[name][0] is not None:
                 ax.plot(points[name][0], (points[name][1] or 0) * 100, "o", ms=8, mfc="none", color=line.get_color())
     if metric in SEED_ANCHORS:
