@@ -10,6 +10,7 @@ from typing import Callable
 from pipelines.train import train
 from seizure.config import Config
 from seizure.synth import generate_corpus
+from seizure.synth.corpus import GENERATOR_VERSION
 
 __all__ = ["ensure_corpus", "demo"]
 
@@ -22,13 +23,16 @@ def ensure_corpus(cfg: Config, progress: Callable[[int, int], None] | None = Non
     if manifest.is_file():
         existing = json.loads(manifest.read_text())
         params = existing.get("params", {})
-        if all(params.get(k) == v for k, v in wanted.items()):
+        same = all(params.get(k) == v for k, v in wanted.items())
+        if same and params.get("generator") == f"seizure.synth v{GENERATOR_VERSION}":
             say(f"reusing synthetic corpus at {root}")
             return existing
         raise FileExistsError(
-            f"{root}: holds a synthetic corpus made with {params}, not {wanted}; "
-            f"remove it (make clean-demo) or point data.root elsewhere"
+            f"{root}: holds a synthetic corpus made with {params}, not {wanted} by generator "
+            f"v{GENERATOR_VERSION}; remove it (make clean-demo) or point data.root elsewhere"
         )
+    if root.exists() and any(root.iterdir()):
+        raise FileExistsError(f"{root}: exists and is not a synthetic corpus made by `seizure synth`; not overwriting it")
     say(f"generating synthetic TUSZ corpus at {root} ({cfg.synth.n_patients} patients, {cfg.synth.hours} h)...")
     return generate_corpus(root, **wanted, jobs=max(1, cfg.data.jobs), progress=progress)
 

@@ -199,6 +199,22 @@ def test_default_plan_has_enough_seizures(seed):
     assert np.mean(favourite) > 0.6
 
 
+@pytest.mark.parametrize("seed", [0, 1])
+def test_default_plan_seizure_durations_are_heavy_tailed(seed):
+    """10 s to several minutes: mostly short seizures plus a few >= 2 min, within the time budget."""
+    plan = plan_corpus(n_patients=12, hours=3.0, seed=seed)
+    durations = sorted((sz.duration for r in plan.recordings for sz in r.seizures), reverse=True)
+    assert len(durations) == plan.n_seizures >= 40
+    assert min(durations) >= 10.0 - 1e-6
+    assert sum(d >= 120.0 - 1e-6 for d in durations) >= 2
+    assert durations[0] <= 300.0 + 1e-6
+    assert np.median(durations) < 30.0  # most seizures stay short
+    assert 0.05 <= plan.seizure_fraction <= 0.10
+    for r in plan.recordings:  # even the long ones fit, away from the edges
+        for sz in r.seizures:
+            assert sz.start >= 5.0 and sz.stop <= r.duration - 5.0
+
+
 def test_plan_scales_down_and_validates():
     plan = plan_corpus(n_patients=12, hours=0.1, seed=3)
     assert all(r.duration >= 60 for r in plan.recordings)

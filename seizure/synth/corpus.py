@@ -43,7 +43,7 @@ __all__ = ["MANIFEST_NAME", "synthesize_recording", "write_recording", "generate
 logger = logging.getLogger("seizure")
 
 MANIFEST_NAME = "synth_manifest.json"
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "2"
 _PHYSICAL_RANGES = ((-3276.8, 3276.7), (-5000.0, 5000.0))  # microvolts
 
 
@@ -53,6 +53,7 @@ def _postictal_lengths(rng, rec: RecordingPlan) -> list[float]:
     for i, sz in enumerate(rec.seizures):
         nxt = rec.seizures[i + 1].start - 10.0 if i + 1 < len(rec.seizures) else rec.duration - 2.0
         want = rng.uniform(30, 90) if sz.label == "tcsz" else rng.uniform(10, 60)
+        want *= 1.0 + max(0.0, min(sz.duration, 300.0) - 60.0) / 240.0  # longer after long seizures
         out.append(float(max(0.0, min(want, nxt - sz.stop))))
     return out
 

@@ -21,6 +21,9 @@ __all__ = [
     "SPLITS",
     "SFREQS",
     "SEIZURES_PER_HOUR",
+    "LONG_SEIZURES_PER_HOUR",
+    "LONG_SEIZURE_S",
+    "MIN_SEIZURE_S",
     "TARGET_SEIZURE_FRACTION",
     "SEIZURE_FRACTION_BOUNDS",
     "ICTAL_HZ",
@@ -35,9 +38,15 @@ SPLITS: tuple[str, ...] = ("train", "dev", "eval")
 SFREQS: tuple[int, ...] = (250, 256, 400, 512)
 _SFREQ_P = (0.6, 0.2, 0.1, 0.1)
 #: Planned seizure rate over the whole corpus (seizures per hour of recording).
-SEIZURES_PER_HOUR = 14.5
+SEIZURES_PER_HOUR = 14.0
+#: Planned rate of long seizures (included in :data:`SEIZURES_PER_HOUR`), while the budget allows.
+LONG_SEIZURES_PER_HOUR = 0.8
+#: A long seizure lasts at least this long (s); at most the ``_DUR_MAX`` of its type (<= 5 min).
+LONG_SEIZURE_S = 120.0
+#: No seizure is shorter than this (s).
+MIN_SEIZURE_S = 10.0
 #: Planned fraction of recording time that is seizure.
-TARGET_SEIZURE_FRACTION = 0.07
+TARGET_SEIZURE_FRACTION = 0.08
 #: The plan is rejected when its seizure fraction falls outside these bounds.
 SEIZURE_FRACTION_BOUNDS = (0.05, 0.10)
 MIN_RECORDING_S = 60
@@ -45,6 +54,7 @@ MAX_RECORDING_S = 3600
 EDGE_MARGIN_S = 8.0  # seizures start/stop at least this far from the recording edges (>= 5 s)
 MIN_GAP_S = 30.0  # between two seizures of one recording (room for postictal changes)
 MAX_SEIZURE_SHARE = 0.5  # at most this share of a recording (minus margins) is seizure
+_SHORT_MEAN_S = 11.5  # the short seizures keep at least this mean duration (s) beside the long ones
 
 _FAVOURITE = {"fnsz": 0.34, "cpsz": 0.14, "spsz": 0.07, "gnsz": 0.25, "tcsz": 0.08, "absz": 0.12}
 _ALTERNATIVE = {
@@ -53,7 +63,9 @@ _ALTERNATIVE = {
 }  # fmt: skip
 _REGION_P = {"temporal": 0.45, "frontotemporal": 0.15, "frontal": 0.15, "central": 0.1,
              "parietal": 0.08, "occipital": 0.07}  # fmt: skip
-# Duration bounds (s) and heavy-tail weights of the part above the minimum, per type.
+# Duration bounds (s) and heavy-tail weights of the part above the minimum, per type. Most
+# seizures are short (10-30 s); a few planned long ones (LONG_SEIZURE_S up to _DUR_MAX) make the
+# tail. absz is never long.
 _DUR_MIN = {"fnsz": 10.0, "cpsz": 10.0, "spsz": 10.0, "gnsz": 10.0, "tcsz": 20.0, "absz": 10.0}
 _DUR_MAX = {"fnsz": 300.0, "cpsz": 300.0, "spsz": 180.0, "gnsz": 180.0, "tcsz": 180.0, "absz": 20.0}
 _DUR_WEIGHT = {"fnsz": 1.3, "cpsz": 1.5, "spsz": 0.7, "gnsz": 1.0, "tcsz": 3.0, "absz": 0.3}
@@ -162,8 +174,13 @@ def _seizure_capacity(duration: float, k: int) -> float:
     return MAX_SEIZURE_SHARE * (duration - 2 * EDGE_MARGIN_S - (k - 1) * MIN_GAP_S)
 
 
+def _short_room(r: dict, extra: int = 0) -> float:
+    """Seconds of short seizures ``r`` may hold with ``extra`` more seizures (beside its long one)."""
+    return _seizure_capacity(r["duration"], r["k"] + extra) - r["long_s"]
+
+
 def _assign_counts(rng, recs: list[dict], n_sz: int, mean_s: float) -> None:
-    """Number of seizures ``recs[i]['k']`` per recording.
+    """Add ``n_sz`` short seizures: ``recs[i]['k']`` (all seizures) and ``recs[i]['n_short']``.
 
     Seizure-prone patients get more; each split's share of seizures follows its share of time.
     """
@@ -177,7 +194,7 @@ def _assign_counts(rng, recs: list[dict], n_sz: int, mean_s: float) -> None:
     splits_needed = splits_needed if n_sz >= len(splits_needed) else []
 
     def fits(r: dict, per_seizure: float) -> bool:
-        return _seizure_capacity(r["duration"], r["k"] + 1) >= (r["k"] + 1) * per_seizure
+        return _short_room(r, 1) >= (r["n_short"] + 1) * per_seizure
 
     for i in range(n_sz):
         ok = [j for j, r in enumerate(recs) if fits(r, max(_DUR_MIN[r["patient"].favourite], 0.8 * mean_s))]
@@ -188,7 +205,51 @@ def _assign_counts(rng, recs: list[dict], n_sz: int, mean_s: float) -> None:
             logger.warning("synth: no room for seizure %d of %d; planning fewer", i + 1, n_sz)
             return
         w = weights[ok] if weights[ok].sum() > 0 else np.array([recs[j]["duration"] for j in ok], float)
-        recs[ok[int(rng.choice(len(ok), p=w / w.sum()))]]["k"] += 1
+        r = recs[ok[int(rng.choice(len(ok), p=w / w.sum()))]]
+        r["k"] += 1
+        r["n_short"] += 1
+
+
+def _seizure_label(rng, patient: PatientPlan) -> str:
+    """The patient's favourite seizure type (85%) or a related one."""
+    if rng.random() < 0.85:
+        return patient.favourite
+    return str(rng.choice(_ALTERNATIVE[patient.favourite]))
+
+
+def _plan_long_seizures(rng, recs: list[dict], n_long: int, budget: float) -> list[dict]:
+    """Place up to ``n_long`` long seizures, at most one per recording, and set their durations.
+
+    Long recordings of seizure-prone patients are preferred (weight propensity * duration**2),
+    in splits that have no long seizure yet.
+    Durations are log-uniform between :data:`LONG_SEIZURE_S` and the type's maximum (and the
+    recording's capacity); their parts above :data:`LONG_SEIZURE_S` shrink together when the sum
+    would exceed ``budget``. Sets ``k`` and ``long_s`` of the chosen recordings.
+    """
+    items: list[dict] = []
+    for _ in range(n_long):
+        ok = [j for j, r in enumerate(recs) if not r["long_s"] and r["patient"].propensity > 0
+              and _seizure_capacity(r["duration"], 1) >= LONG_SEIZURE_S]  # fmt: skip
+        if not ok:
+            logger.warning("synth: no recording long enough for long seizure %d of %d", len(items) + 1, n_long)
+            break
+        taken = [it["rec"]["patient"].split for it in items]
+        w = np.array([recs[j]["patient"].propensity * float(recs[j]["duration"]) ** 2
+                      * 0.25 ** taken.count(recs[j]["patient"].split) for j in ok])  # fmt: skip
+        r = recs[ok[int(rng.choice(len(ok), p=w / w.sum()))]]
+        label = _seizure_label(rng, r["patient"])
+        label = "gnsz" if label == "absz" else label
+        hi = max(LONG_SEIZURE_S, min(_DUR_MAX[label], _seizure_capacity(r["duration"], 1)))
+        dur = LONG_SEIZURE_S * (hi / LONG_SEIZURE_S) ** rng.random()
+        r["k"], r["long_s"] = 1, dur
+        items.append({"rec": r, "label": label, "dur": dur})
+    extra = sum(it["dur"] - LONG_SEIZURE_S for it in items)
+    room = max(budget - LONG_SEIZURE_S * len(items), 0.0)
+    if extra > room:
+        for it in items:
+            it["dur"] = LONG_SEIZURE_S + (it["dur"] - LONG_SEIZURE_S) * room / extra
+            it["rec"]["long_s"] = it["dur"]
+    return items
 
 
 def _plan_durations_of_seizures(rng, items: list[dict], budget: float) -> None:
@@ -223,7 +284,9 @@ def _plan_onsets(rng, label: str, duration: float, patient: PatientPlan):
         return delays, None
     focus = patient.focus
     radius = float(rng.uniform(*_SPREAD_RADIUS[label]))
-    speed = max(float(rng.uniform(0.04, 0.2)), radius / (0.6 * duration))  # chord units / s
+    # chord units / s; long seizures spread more slowly (over their first minute or two)
+    slow = min(1.0, (60.0 / duration) ** 0.5)
+    speed = max(float(rng.uniform(0.04, 0.2)) * slow, radius / (0.6 * duration))
     delays = {}
     for e in EEG_ELECTRODES:
         dist = float(np.linalg.norm(POSITIONS[e] - POSITIONS[focus]))
@@ -234,7 +297,8 @@ def _plan_onsets(rng, label: str, duration: float, patient: PatientPlan):
             if delay <= duration - 3.0:
                 delays[e] = delay
     gen = None
-    if label in ("fnsz", "cpsz") and duration >= 30.0 and rng.random() < 0.25:
+    p_gen = 0.4 if duration >= LONG_SEIZURE_S else 0.25
+    if label in ("fnsz", "cpsz") and duration >= 30.0 and rng.random() < p_gen:
         gen = float(rng.uniform(0.45, 0.7)) * duration
         for e in EEG_ELECTRODES:
             delays.setdefault(e, gen + float(rng.uniform(0.0, 0.5)))
@@ -242,29 +306,44 @@ def _plan_onsets(rng, label: str, duration: float, patient: PatientPlan):
 
 
 def _plan_seizures(rng, recs: list[dict], total: int) -> None:
+    """Seizures of every recording (``recs[i]['seizures']``).
+
+    About :data:`SEIZURES_PER_HOUR` seizures making :data:`TARGET_SEIZURE_FRACTION` of the time:
+    first :data:`LONG_SEIZURES_PER_HOUR` long ones (2 min to 5 min, in long recordings, as far
+    as the budget allows while the others keep a mean of ``_SHORT_MEAN_S``), then short ones
+    (10 s upwards, heavy-tailed) sharing the rest of the budget.
+    """
     n_sz = max(1, int(round(SEIZURES_PER_HOUR * total / 3600.0)))
+    budget = TARGET_SEIZURE_FRACTION * total
+    n_long = int(round(LONG_SEIZURES_PER_HOUR * total / 3600.0))
+    n_long = max(0, min(n_long, n_sz // 4,
+                        int((budget - n_sz * _SHORT_MEAN_S) // (LONG_SEIZURE_S - _SHORT_MEAN_S))))  # fmt: skip
     for r in recs:
-        r["k"] = 0
-    _assign_counts(rng, recs, n_sz, TARGET_SEIZURE_FRACTION * total / n_sz)
+        r["k"], r["n_short"], r["long_s"] = 0, 0, 0.0
+    long_items = _plan_long_seizures(rng, recs, n_long, budget - (n_sz - n_long) * _SHORT_MEAN_S)
+    n_short = n_sz - len(long_items)
+    short_budget = budget - sum(it["dur"] for it in long_items)
+    _assign_counts(rng, recs, n_short, short_budget / max(n_short, 1))
     items = []
     for r in recs:
-        cap = _seizure_capacity(r["duration"], r["k"]) / r["k"] if r["k"] else 0.0
-        for _ in range(r["k"]):
-            p = r["patient"]
-            label = p.favourite if rng.random() < 0.85 else str(rng.choice(_ALTERNATIVE[p.favourite]))
+        cap = _short_room(r) / r["n_short"] if r["n_short"] else 0.0
+        for _ in range(r["n_short"]):
+            label = _seizure_label(rng, r["patient"])
             if label == "tcsz" and cap < _DUR_MIN["tcsz"]:
                 label = "gnsz"
             items.append({"rec": r, "label": label, "cap": cap})
-    budget = TARGET_SEIZURE_FRACTION * total
     for it in items:  # tiny corpora: the long minimum of tcsz would overshoot the budget
-        if it["label"] == "tcsz" and sum(_DUR_MIN[i["label"]] for i in items) > 1.3 * budget:
+        if it["label"] == "tcsz" and sum(_DUR_MIN[i["label"]] for i in items) > 1.3 * short_budget:
             it["label"] = "gnsz"
-    _plan_durations_of_seizures(rng, items, budget)
+    _plan_durations_of_seizures(rng, items, short_budget)
+    items += long_items
     for r in recs:
         mine = [it for it in items if it["rec"] is r]
         r["seizures"] = []
         if not mine:
             continue
+        if r["long_s"] and len(mine) > 1:  # the long seizure anywhere in the recording
+            mine = [mine[i] for i in rng.permutation(len(mine))]
         durs = [round(it["dur"], 2) for it in mine]
         slack = r["duration"] - 2 * EDGE_MARGIN_S - sum(durs) - (len(mine) - 1) * MIN_GAP_S
         gaps = rng.dirichlet(np.ones(len(mine) + 1)) * max(slack, 0.0)
@@ -313,7 +392,7 @@ def check_plan(plan: CorpusPlan) -> None:
         )
     for r in plan.recordings:
         for sz in r.seizures:
-            if sz.start < 5.0 or sz.stop > r.duration - 5.0 or sz.stop - sz.start < 5.0:
+            if sz.start < 5.0 or sz.stop > r.duration - 5.0 or sz.duration < MIN_SEIZURE_S - 0.005:
                 raise PlanError(f"synth plan: seizure [{sz.start}, {sz.stop}] of {r.bname} "
                                 f"({r.duration} s) is too close to an edge or too short")  # fmt: skip
     subjects = {s: {r.subject for r in plan.recordings if r.split == s} for s in SPLITS}

@@ -23,6 +23,7 @@ GENERALIZED = frozenset({"gnsz", "tcsz", "absz"})
 _POS = position_matrix(EEG_ELECTRODES)
 _SLOWING = {"absz": (0.75, 0.9), "gnsz": (0.6, 0.85), "tcsz": (0.35, 0.5)}  # focal: (0.4, 0.6)
 _ONSET_RAMP_S = {"absz": (0.3, 0.3), "gnsz": (0.5, 1.5), "tcsz": (1.0, 1.0)}  # focal: (1, 3)
+_WAX_AFTER_S = 60.0  # seizures longer than this (s) get a slow amplitude modulation
 _MUSCLE_W = {"F7": 1.0, "F8": 1.0, "T3": 1.0, "T4": 1.0, "T1": 1.0, "T2": 1.0, "A1": 0.9, "A2": 0.9,
              "T5": 0.7, "T6": 0.7, "FP1": 0.8, "FP2": 0.8}  # fmt: skip
 
@@ -95,7 +96,10 @@ def render_seizure(rng, sz: SeizurePlan, sfreq: float, bg_uv: float, polarity: f
     """Ictal activity of one seizure (microvolts), shape (n_el, round(duration * sfreq)), float32.
 
     Focal types start at the focus with rhythmic 4-8 Hz activity that slows down, grows and
-    spreads to the electrodes in the plan at their onset delays; generalized types are bilateral
+    spreads to the electrodes in the plan at their onset delays; the slowing, growth and change of
+    morphology span the whole seizure whatever its length (so they stay bounded: the frequency
+    ends at 0.35-0.9 times its start, the amplitude never exceeds its planned level by more than
+    the +-30% waxing and waning of seizures over a minute long); generalized types are bilateral
     3-6 Hz discharges with spatial gradients (``tcsz`` adds a tonic phase of fast activity and
     heavy muscle artifact, then clonic bursts); ``absz`` is a fronto-central 3 Hz spike-and-wave.
     The amplitude is set so that the mean amplitude in the involved bipolar channels is about
@@ -124,6 +128,8 @@ def render_seizure(rng, sz: SeizurePlan, sfreq: float, bg_uv: float, polarity: f
         growth = 0.3 + 0.7 * (t / dur) ** 0.6
     else:
         growth = 0.6 + 0.4 * (t / dur) ** 0.5 if label == "gnsz" else np.ones(n)
+    if dur > _WAX_AFTER_S:  # long seizures wax and wane (bounded) on top of their slow evolution
+        growth = growth * np.clip(1 + 0.15 * slow_curve(rng, 1, n, sfreq, 6.0, rho=0.6)[0], 0.7, 1.3)
     ph = phase[None, :] + psi[:, None]
     if label == "absz":
         wave = _spike_wave(ph)
