@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from pathlib import Path
 from typing import Callable
@@ -27,10 +28,10 @@ def ensure_corpus(cfg: Config, progress: Callable[[int, int], None] | None = Non
         if same and params.get("generator") == f"seizure.synth v{GENERATOR_VERSION}":
             say(f"reusing synthetic corpus at {root}")
             return existing
-        raise FileExistsError(
-            f"{root}: holds a synthetic corpus made with {params}, not {wanted} by generator "
-            f"v{GENERATOR_VERSION}; remove it (make clean-demo) or point data.root elsewhere"
-        )
+        # our own generated corpus, made with other settings: replace it
+        say(f"{root}: synthetic corpus made with {params} is out of date; regenerating")
+        shutil.rmtree(root / "edf", ignore_errors=True)
+        manifest.unlink()
     if root.exists() and any(root.iterdir()):
         raise FileExistsError(f"{root}: exists and is not a synthetic corpus made by `seizure synth`; not overwriting it")
     say(f"generating synthetic TUSZ corpus at {root} ({cfg.synth.n_patients} patients, {cfg.synth.hours} h)...")
