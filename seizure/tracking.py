@@ -86,6 +86,9 @@ class Tracker:
     def log_model(self, net, input_example: np.ndarray, registered_name: str = "") -> str:
         """Log a torch module with signature and input example; register it if a name is given.
 
+        The model is pickled (``serialization_format="pickle"``): loading it needs the ``seizure``
+        package installed, and accepts any batch size and window length, unlike a traced export.
+
         Returns the model URI.
         """
         import mlflow.pytorch
@@ -102,6 +105,7 @@ class Tracker:
             input_example=input_example,
             pip_requirements=[f"torch=={torch.__version__.split('+')[0]}"],
             registered_model_name=registered_name or None,
+            serialization_format="pickle",
         )
         return info.model_uri
 
