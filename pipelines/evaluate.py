@@ -105,3 +105,55 @@ def matched_comparison(model: dict, baseline: dict, metric: str = "ovlp") -> dic
         point = best_sensitivity_at(res["eval_curve"][metric], fa)
         out[name] = point
     return out
+
+
+def evaluate_run(net, by_split: dict, exclusions: list, cfg: Config, run_dir: Path, doc: dict, tracker=None) -> dict:
+    """Score model and baseline, write hypotheses, metrics and report; log them when tracked.
+
+    Fills ``doc`` with ``data``, ``exclusions``, ``results``, ``matched`` and ``report`` and returns it.
+    """
+    import json
+    import time
+
+    import torch
+
+    from seizure.report import write_report
+
+    t0 = time.perf_counter()
+    dev, evl = by_split["dev"], by_split["eval"]
+    with torch.no_grad():
+        res_model = evaluate_detector("model", model_probs(net, dev, cfg), dev, model_probs(net, evl, cfg), evl, cfg, run_dir)
+    res_base = evaluate_detector("baseline", baseline_probs(dev, cfg), dev, baseline_probs(evl, cfg), evl, cfg, run_dir)
+    (run_dir / "postprocess.json").write_text(json.dumps(res_model["detector"], indent=1))
+    doc["data"] = {
+        split: {
+            "recordings": len(v),
+            "patients": len({e.meta["subject"] for e in v}),
+            "hours": sum(e.duration for e in v) / 3600,
+            "seizures": sum(len(e.seizures) for e in v),
+        }
+        for split, v in by_split.items()
+    }
+    doc["exclusions"] = exclusions
+    doc["results"] = {"model": res_model, "baseline": res_base}
+    doc["matched"] = {m: matched_comparison(res_model, res_base, m) for m in ("ovlp", "taes")}
+    doc.setdefault("timing_s", {})["evaluate"] = time.perf_counter() - t0
+    report_html = write_report(doc, evl, run_dir)
+    doc["run_dir"] = str(run_dir)
+    doc["report"] = str(report_html)
+    (run_dir / "metrics.json").write_text(json.dumps(doc, indent=1, default=float))
+    if tracker is not None:
+        for name, res in (("model", res_model), ("baseline", res_base)):
+            for metric in ("ovlp", "taes"):
+                seiz = res["eval"]["metrics"][metric]["seiz"]
+                tracker.log_metrics(
+                    {
+                        f"eval_{name}_{metric}_sensitivity": seiz["sensitivity"],
+                        f"eval_{name}_{metric}_fa_per_24h": seiz["fa_per_24h"],
+                    }
+                )
+        for name in ("config.yaml", "splits.json", "exclusions.json", "postprocess.json", "model.json"):
+            if (run_dir / name).is_file():
+                tracker.log_artifact(run_dir / name)
+        tracker.log_artifact(report_html, "report")
+    return doc

@@ -1,9 +1,17 @@
-"""Stage: train a detector with Lightning, evaluate it against the baseline, track it in MLflow."""
+"""Stage: train a detector with Lightning, evaluate it against the baseline, track it in MLflow.
+
+Every run has a folder ``<output_dir>/<timestamp>/`` (resolved config, checkpoints, hypotheses,
+probabilities, report) and one MLflow run whose tag ``run_dir`` points at that folder. A run
+interrupted by Ctrl-C or SIGTERM is marked KILLED, a crash FAILED; ``train(cfg, resume=RUN_ID)``
+continues the same MLflow run from the last epoch checkpoint.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import signal
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -12,18 +20,20 @@ import lightning as L
 import numpy as np
 import torch
 import yaml
+from lightning.pytorch.callbacks import ModelCheckpoint
 
-from pipelines.evaluate import baseline_probs, evaluate_detector, matched_comparison, model_probs
+from pipelines.evaluate import evaluate_run
 from pipelines.prepare import prepare
-from seizure.config import Config, config_hash, flatten, to_dict
-from seizure.report import write_report
-from seizure.tracking import MlflowEpochCallback, Tracker, git_commit
+from seizure.config import Config, config_hash, flatten, load_config, to_dict
+from seizure.tracking import MlflowEpochCallback, Tracker, git_commit, run_info
 from seizure.training.data import SeizureDataModule
 from seizure.training.module import SeizureModule
 
-__all__ = ["train"]
+__all__ = ["train", "resume_target"]
 
 logger = logging.getLogger("seizure")
+
+TRAINER_KEYS = ("accelerator", "devices", "num_nodes", "strategy", "precision")
 
 
 def _versions() -> dict[str, str]:
@@ -42,13 +52,96 @@ def _data_manifest_hash(by_split: dict) -> str:
     return config_hash({s: sorted(e.meta["source_hash"] for e in entries) for s, entries in by_split.items()})
 
 
-def train(cfg: Config, progress_bar: bool = True, say=print) -> dict:
+@contextlib.contextmanager
+def _sigterm_as_interrupt():
+    """Turn SIGTERM into KeyboardInterrupt so a killed run ends KILLED, with its checkpoints kept."""
+
+    def handler(signum, frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    try:
+        previous = signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not in the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def resume_target(run_id: str, uri: str = "") -> tuple[Path, Config]:
+    """Run folder and resolved config of an existing run (from its ``run_dir`` tag)."""
+    info = run_info(run_id, uri)
+    run_dir = info["tags"].get("run_dir")
+    if not run_dir or not (Path(run_dir) / "config.yaml").is_file():
+        raise FileNotFoundError(
+            f"MLflow run {run_id}: its run folder {run_dir!r} (tag 'run_dir') is missing or has no config.yaml"
+        )
+    if info["status"] == "FINISHED":
+        raise ValueError(f"MLflow run {run_id} already FINISHED; nothing to resume")
+    return Path(run_dir), load_config([Path(run_dir) / "config.yaml"])
+
+
+def _model_kwargs(cfg: Config, n_channels: int, sfreq: float) -> dict:
+    return {
+        "n_channels": n_channels,
+        "sfreq": sfreq,
+        "step_s": cfg.data.step_s,
+        "rnn": cfg.model.rnn,
+        "conv_channels": list(cfg.model.conv_channels),
+        "kernel_size": cfg.model.kernel_size,
+        "hidden_size": cfg.model.hidden_size,
+        "num_layers": cfg.model.num_layers,
+        "bidirectional": cfg.model.bidirectional,
+        "dropout": cfg.model.dropout,
+    }
+
+
+def _pos_weight(cfg: Config, pos: float) -> float:
+    if cfg.train.pos_weight > 0:
+        return cfg.train.pos_weight
+    # automatic: balance what the sampler leaves unbalanced, capped
+    eff = cfg.train.seizure_oversample * 0.5 if cfg.train.seizure_oversample > 0 else pos
+    return float(np.clip((1 - eff) / max(eff, 1e-3), 1.0, 20.0))
+
+
+def _trainer(cfg: Config, run_dir: Path, tracker: Tracker, progress_bar: bool) -> L.Trainer:
+    extra = {k: getattr(cfg.train, k) for k in TRAINER_KEYS if hasattr(cfg.train, k)}
+    return L.Trainer(
+        max_epochs=cfg.train.epochs,
+        deterministic=cfg.train.deterministic,
+        gradient_clip_val=cfg.train.gradient_clip_val or None,
+        callbacks=[
+            MlflowEpochCallback(tracker),
+            ModelCheckpoint(dirpath=run_dir / "checkpoints", save_last=True, save_top_k=1),  # latest epoch + last.ckpt
+        ],
+        logger=False,
+        enable_progress_bar=progress_bar,
+        enable_model_summary=False,
+        default_root_dir=str(run_dir),
+        num_sanity_val_steps=0,
+        **extra,
+    )
+
+
+def train(
+    cfg: Config,
+    resume: str | None = None,
+    parent_run_id: str | None = None,
+    progress_bar: bool = True,
+    say=print,
+) -> dict:
     """Prepare data, train, evaluate (model vs baseline), write report, log everything to MLflow.
 
     Parameters
     ----------
     cfg : Config
-        Resolved configuration.
+        Resolved configuration (ignored when resuming: the run's saved config is used).
+    resume : str, optional
+        MLflow run id to continue from its last checkpoint.
+    parent_run_id : str, optional
+        Log as a child of this MLflow run (sweeps).
     progress_bar : bool
         Show Lightning's progress bar.
     say : callable
@@ -57,14 +150,18 @@ def train(cfg: Config, progress_bar: bool = True, say=print) -> dict:
     Returns
     -------
     dict
-        The metrics document (also written as ``metrics.json`` in the run folder), with
-        ``run_id``, ``run_dir``, ``report`` paths added.
+        The metrics document (also ``metrics.json`` in the run folder) with ``run_id``,
+        ``run_dir`` and ``report`` added.
     """
     t0 = time.perf_counter()
+    if resume:
+        run_dir, cfg = resume_target(resume, cfg.tracking.uri)
+        say(f"resuming MLflow run {resume} from {run_dir}")
+    else:
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S-%f")[:-3]
+        run_dir = Path(cfg.output_dir).resolve() / stamp
+        run_dir.mkdir(parents=True, exist_ok=False)
     torch.set_num_threads(max(1, cfg.train.threads))
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
-    run_dir = Path(cfg.output_dir) / stamp
-    run_dir.mkdir(parents=True, exist_ok=True)
     resolved = to_dict(cfg)
     (run_dir / "config.yaml").write_text(yaml.safe_dump(resolved, sort_keys=False))
 
@@ -85,113 +182,66 @@ def train(cfg: Config, progress_bar: bool = True, say=print) -> dict:
         cfg.train.seed,
     )
     pos = dm.positive_fraction()
-    if cfg.train.pos_weight > 0:
-        pos_weight = cfg.train.pos_weight
-    else:  # automatic: balance what the sampler leaves unbalanced, capped
-        eff = cfg.train.seizure_oversample * 0.5 if cfg.train.seizure_oversample > 0 else pos
-        pos_weight = float(np.clip((1 - eff) / max(eff, 1e-3), 1.0, 20.0))
+    pos_weight = _pos_weight(cfg, pos)
     sfreq = by_split["train"][0].sfreq
-    model_kwargs = {
-        "n_channels": by_split["train"][0].signals.shape[0],
-        "sfreq": sfreq,
-        "step_s": cfg.data.step_s,
-        "rnn": cfg.model.rnn,
-        "conv_channels": list(cfg.model.conv_channels),
-        "kernel_size": cfg.model.kernel_size,
-        "hidden_size": cfg.model.hidden_size,
-        "num_layers": cfg.model.num_layers,
-        "bidirectional": cfg.model.bidirectional,
-        "dropout": cfg.model.dropout,
-    }
+    model_kwargs = _model_kwargs(cfg, by_split["train"][0].signals.shape[0], sfreq)
     module = SeizureModule(cfg.model.name, model_kwargs, cfg.train.lr, cfg.train.weight_decay, pos_weight)
 
-    with Tracker(cfg.tracking.uri, cfg.tracking.experiment, run_name=f"{cfg.model.name}-{cfg.model.rnn}-{stamp}") as tr:
+    run_name = f"{cfg.model.name}-{cfg.model.rnn}-{run_dir.name}"
+    with Tracker(cfg.tracking.uri, cfg.tracking.experiment, run_name, resume, parent_run_id) as tr, \
+            _sigterm_as_interrupt():
         say(f"MLflow run {tr.run_id} at {tr.uri}")
-        tr.log_params(flatten(resolved))
-        tr.set_tags(
-            {
-                "git_commit": git_commit(),
-                "data_manifest_hash": _data_manifest_hash(by_split),
-                "corpus_root": str(Path(cfg.data.root).resolve()),
-                "seed": cfg.train.seed,
-                "config_hash": config_hash(resolved),
-                **_versions(),
-            }
-        )
-        tr.log_params({"derived.pos_weight": pos_weight, "derived.train_seizure_fraction": round(pos, 5)})
-        trainer = L.Trainer(
-            max_epochs=cfg.train.epochs,
-            accelerator=cfg.train.accelerator,
-            devices=cfg.train.devices,
-            deterministic=cfg.train.deterministic,
-            gradient_clip_val=cfg.train.gradient_clip_val or None,
-            callbacks=[MlflowEpochCallback(tr)],
-            logger=False,
-            enable_checkpointing=False,
-            enable_progress_bar=progress_bar,
-            enable_model_summary=False,
-            default_root_dir=str(run_dir),
-            num_sanity_val_steps=0,
-        )
+        if not resume:
+            tr.log_params(flatten(resolved))
+            tr.log_params({"derived.pos_weight": pos_weight, "derived.train_seizure_fraction": round(pos, 5)})
+            tr.set_tags(
+                {
+                    "run_dir": str(run_dir),
+                    "git_commit": git_commit(),
+                    "data_manifest_hash": _data_manifest_hash(by_split),
+                    "corpus_root": str(Path(cfg.data.root).resolve()),
+                    "corpus_version": _corpus_version(cfg.data.root),
+                    "seed": cfg.train.seed,
+                    "config_hash": config_hash(resolved),
+                    **_versions(),
+                }
+            )
+        trainer = _trainer(cfg, run_dir, tr, progress_bar)
+        last = run_dir / "checkpoints" / "last.ckpt"
+        ckpt_path = str(last) if resume and last.is_file() else None
         say(
             f"training {cfg.model.name}/{cfg.model.rnn} on {len(dm.train_index)} windows "
-            f"({len(by_split['train'])} recordings), {cfg.train.epochs} epochs..."
+            f"({len(by_split['train'])} recordings), {cfg.train.epochs} epochs"
+            + (f", from checkpoint {last.name}" if ckpt_path else "")
+            + "..."
         )
         t1 = time.perf_counter()
-        trainer.fit(module, datamodule=dm)
+        trainer.fit(module, datamodule=dm, ckpt_path=ckpt_path)
         t_train = time.perf_counter() - t1
         torch.save(module.net.state_dict(), run_dir / "model_state.pt")
+        (run_dir / "model.json").write_text(json.dumps({"name": cfg.model.name, "kwargs": model_kwargs}, indent=1))
 
-        say("scoring dev and eval splits (model and baseline)...")
-        net = module.net.eval()
-        dev, evl = by_split["dev"], by_split["eval"]
-        with torch.no_grad():
-            res_model = evaluate_detector(
-                "model", model_probs(net, dev, cfg), dev, model_probs(net, evl, cfg), evl, cfg, run_dir
-            )
-        res_base = evaluate_detector(
-            "baseline", baseline_probs(dev, cfg), dev, baseline_probs(evl, cfg), evl, cfg, run_dir
-        )
-        (run_dir / "postprocess.json").write_text(json.dumps(res_model["detector"], indent=1))
         doc = {
             "run_id": tr.run_id,
             "tracking_uri": tr.uri,
             "config_hash": config_hash(resolved),
-            "data": {
-                split: {
-                    "recordings": len(v),
-                    "patients": len({e.meta["subject"] for e in v}),
-                    "hours": sum(e.duration for e in v) / 3600,
-                    "seizures": sum(len(e.seizures) for e in v),
-                }
-                for split, v in by_split.items()
-            },
-            "exclusions": exclusions,
             "model": {"name": cfg.model.name, "kwargs": model_kwargs, "n_parameters": module.net.n_parameters()},
             "train": {"epochs": cfg.train.epochs, "pos_weight": pos_weight, "seconds": t_train},
-            "results": {"model": res_model, "baseline": res_base},
-            "matched": {m: matched_comparison(res_model, res_base, m) for m in ("ovlp", "taes")},
             "timing_s": {"prepare": t_prep, "train": t_train},
         }
-        for name, res in (("model", res_model), ("baseline", res_base)):
-            for metric in ("ovlp", "taes"):
-                seiz = res["eval"]["metrics"][metric]["seiz"]
-                tr.log_metrics(
-                    {
-                        f"eval_{name}_{metric}_sensitivity": seiz["sensitivity"],
-                        f"eval_{name}_{metric}_fa_per_24h": seiz["fa_per_24h"],
-                    }
-                )
-        say("writing report and logging artifacts...")
-        doc["timing_s"]["total_before_report"] = time.perf_counter() - t0
-        report_html = write_report(doc, by_split["eval"], run_dir)
-        (run_dir / "metrics.json").write_text(json.dumps(doc, indent=1, default=float))
-        for name in ("config.yaml", "splits.json", "exclusions.json", "metrics.json", "postprocess.json"):
-            tr.log_artifact(run_dir / name)
-        tr.log_artifact(report_html, "report")
+        say("scoring dev and eval splits (model and baseline)...")
+        doc = evaluate_run(module.net.eval(), by_split, exclusions, cfg, run_dir, doc, tr)
         example = np.zeros((1, model_kwargs["n_channels"], int(cfg.data.window_s * sfreq)), dtype=np.float32)
-        tr.log_model(net, example, cfg.tracking.registered_model)
-        doc["run_dir"] = str(run_dir)
-        doc["report"] = str(report_html)
+        tr.log_model(module.net, example, cfg.tracking.registered_model)
         doc["timing_s"]["total"] = time.perf_counter() - t0
+        (run_dir / "metrics.json").write_text(json.dumps(doc, indent=1, default=float))
+        tr.log_artifact(run_dir / "metrics.json")
     return doc
+
+
+def _corpus_version(root: str) -> str:
+    """The synthetic generator's version, or the corpus folder name (e.g. ``v2.0.3``)."""
+    manifest = Path(root) / "synth_manifest.json"
+    if manifest.is_file():
+        return str(json.loads(manifest.read_text()).get("params", {}).get("generator", "synthetic"))
+    return Path(root).resolve().name

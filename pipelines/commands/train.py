@@ -9,7 +9,9 @@ def run(args) -> int:
     cfg = config_from_args(args, "train.yaml")
     if args.data:
         cfg.data.root = args.data
-    print_run_summary(train(cfg))
+    if args.resume and (args.overrides or args.data or args.config):
+        raise ValueError("--resume continues a run with its saved configuration; drop the overrides/--data/--config")
+    print_run_summary(train(cfg, resume=args.resume))
     return 0
 
 
@@ -17,4 +19,5 @@ def register(sub) -> None:
     c = sub.add_parser("train", help="train, evaluate against the baseline, report, track in MLflow")
     add_config_args(c)
     c.add_argument("--data", help="corpus root (the folder holding edf/)")
+    c.add_argument("--resume", metavar="RUN_ID", help="continue this MLflow run from its last checkpoint")
     c.set_defaults(func=run)
