@@ -125,10 +125,12 @@ def test_sweep_parent_and_children_and_runs_listing(corpus, tmp_path, monkeypatc
     assert sorted(r.data.params["model.rnn"] for r in children) == ["gru", "lstm"]
     assert all(r.info.status == "FINISHED" for r in children)
 
+    assert main(["runs", "--tracking-uri", uri]) == 0
+    assert capsys.readouterr().out.count("FINISHED") == 3  # parent + 2 children
     assert main(["runs", "--tracking-uri", uri, "--best", "eval_model_ovlp_sensitivity"]) == 0
     listing = capsys.readouterr().out
     assert "best by eval_model_ovlp_sensitivity" in listing
-    assert listing.count("FINISHED") == 3  # parent + 2 children
+    assert listing.count("FINISHED") == 2  # only runs that have the metric are ranked
     assert main(["runs", "--tracking-uri", uri, "--best", "no_such_metric"]) == 1
 
 
