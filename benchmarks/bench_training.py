@@ -1,0 +1,138 @@
+"""Data-loader throughput vs the model's consumption in training, and inference speed.
+
+The loader must deliver windows at least 10x faster than the default model consumes them in
+training, so it is never the bottleneck. Measured on cached recordings of a generated corpus:
+
+- loader: windows/s out of ``SeizureDataModule.train_dataloader()`` (iterating batches only), for
+  ``num_workers`` in 0, 1, 2;
+- training: windows/s through forward + backward + optimizer step of the default network;
+- inference: seconds of EEG scored per second by ``predict_signals`` (x real time).
+
+Runs alternate between the measured sides and report medians. Usage::
+
+    python benchmarks/bench_training.py [--out benchmarks/results] [--hours 1.0] [--repeats 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import torch  # noqa: E402
+
+from seizure.cache import prepare_corpus  # noqa: E402
+from seizure.config import load_config  # noqa: E402
+from seizure.inference import predict_signals  # noqa: E402
+from seizure.io.corpus import index_tusz  # noqa: E402
+from seizure.models import build_model  # noqa: E402
+from seizure.synth import generate_corpus  # noqa: E402
+from seizure.training.data import SeizureDataModule  # noqa: E402
+
+
+def _loader_rate(dm: SeizureDataModule, workers: int, n_batches: int) -> float:
+    dm.num_workers = workers
+    loader = dm.train_dataloader()
+    it = iter(loader)
+    next(it)  # start-up (worker spawn) is not throughput
+    t = time.perf_counter()
+    n = 0
+    for _ in range(n_batches):
+        try:
+            x, _ = next(it)
+        except StopIteration:
+            it = iter(loader)
+            x, _ = next(it)
+        n += x.shape[0]
+    return n / (time.perf_counter() - t)
+
+
+def _train_rate(net, dm: SeizureDataModule, n_batches: int) -> float:
+    opt = torch.optim.AdamW(net.parameters(), lr=1e-3)
+    loss_fn = torch.nn.BCEWithLogitsLoss()
+    batches = [b for _, b in zip(range(n_batches + 1), dm.train_dataloader())]
+    net.train()
+    x, y = batches[0]
+    loss_fn(net(x), y[:, : net(x).shape[1]]).backward()  # warm-up
+    t = time.perf_counter()
+    n = 0
+    for x, y in batches[1:]:
+        opt.zero_grad()
+        logits = net(x)
+        loss = loss_fn(logits, y[:, : logits.shape[1]])
+        loss.backward()
+        opt.step()
+        n += x.shape[0]
+    return n / (time.perf_counter() - t)
+
+
+def _inference_rate(net, entries, cfg) -> float:
+    sps = int(round(cfg.data.step_s * entries[0].sfreq))
+    seconds = 0.0
+    t = time.perf_counter()
+    for e in entries:
+        n = int(e.duration // cfg.data.step_s)
+        predict_signals(net, e.signals, sps, n, int(cfg.data.window_s / cfg.data.step_s) * 4)
+        seconds += n * cfg.data.step_s
+    return seconds / (time.perf_counter() - t)
+
+
+def main(argv=None) -> dict:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", default="benchmarks/results")
+    ap.add_argument("--hours", type=float, default=1.0)
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--batches", type=int, default=20)
+    args = ap.parse_args(argv)
+    torch.set_num_threads(2)
+    cfg = load_config()
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "corpus"
+        generate_corpus(root, n_patients=6, hours=args.hours, seed=11)
+        entries, _ = prepare_corpus(index_tusz(root), cfg.data.preprocessing, Path(tmp) / "cache")
+        train = [e for e in entries if e.meta["split"] == "train"]
+        dev = [e for e in entries if e.meta["split"] == "dev"] or train[:1]
+        dm = SeizureDataModule(train, dev, cfg.data.window_s, cfg.data.stride_s, cfg.data.step_s,
+                               cfg.data.label_rule, cfg.train.batch_size, cfg.train.seizure_oversample)
+        m = cfg.model
+        net = build_model(m.name, n_channels=22, sfreq=cfg.data.sfreq, step_s=cfg.data.step_s, rnn=m.rnn,
+                          conv_channels=m.conv_channels, kernel_size=m.kernel_size, hidden_size=m.hidden_size,
+                          num_layers=m.num_layers, bidirectional=m.bidirectional, dropout=m.dropout)
+        samples: dict[str, list[float]] = {"loader_w0": [], "loader_w1": [], "loader_w2": [], "train": [], "infer": []}
+        for _ in range(args.repeats):  # alternate the sides within each repeat
+            samples["loader_w0"].append(_loader_rate(dm, 0, args.batches))
+            samples["train"].append(_train_rate(net, dm, max(4, args.batches // 4)))
+            samples["loader_w1"].append(_loader_rate(dm, 1, args.batches))
+            samples["loader_w2"].append(_loader_rate(dm, 2, args.batches))
+            with torch.no_grad():
+                samples["infer"].append(_inference_rate(net.eval(), entries, cfg))
+    med = {k: statistics.median(v) for k, v in samples.items()}
+    rows = [
+        {"benchmark": "training", "figure": f"loader, num_workers={w}", "value": med[f"loader_w{w}"],
+         "unit": "windows/s", "reference": "model consumption in training", "reference_value": med["train"],
+         "ratio": med[f"loader_w{w}"] / med["train"]}
+        for w in (0, 1, 2)
+    ]
+    rows.append({"benchmark": "training", "figure": "model consumption (fwd+bwd+step)", "value": med["train"],
+                 "unit": "windows/s", "reference": None, "reference_value": None, "ratio": None})
+    rows.append({"benchmark": "inference", "figure": "whole-recording scoring", "value": med["infer"],
+                 "unit": "x real time", "reference": None, "reference_value": None, "ratio": None})
+    doc = {"name": "training", "params": vars(args), "samples": samples, "rows": rows}
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "training.json").write_text(json.dumps(doc, indent=1))
+    print(f"{'figure':<36} {'value':>12} {'unit':<12} {'vs model':>9}")
+    for r in rows:
+        ratio = "" if r["ratio"] is None else f"{r['ratio']:.1f}x"
+        print(f"{r['figure']:<36} {r['value']:>12.1f} {r['unit']:<12} {ratio:>9}")
+    return doc
+
+
+if __name__ == "__main__":
+    main()
