@@ -157,3 +157,22 @@ def evaluate_run(net, by_split: dict, exclusions: list, cfg: Config, run_dir: Pa
                 tracker.log_artifact(run_dir / name)
         tracker.log_artifact(report_html, "report")
     return doc
+
+
+def load_run_model(run_dir: str | Path):
+    """Rebuild the trained network of a run folder from ``model.json`` and ``model_state.pt``."""
+    import json
+
+    import torch
+
+    from seizure.models import build_model
+
+    run_dir = Path(run_dir)
+    spec_path, state_path = run_dir / "model.json", run_dir / "model_state.pt"
+    for p in (spec_path, state_path):
+        if not p.is_file():
+            raise FileNotFoundError(f"{p}: missing; {run_dir} is not a finished training run folder")
+    spec = json.loads(spec_path.read_text())
+    net = build_model(spec["name"], **spec["kwargs"])
+    net.load_state_dict(torch.load(state_path, map_location="cpu", weights_only=True))
+    return net.eval()

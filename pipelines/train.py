@@ -25,7 +25,7 @@ from lightning.pytorch.callbacks import ModelCheckpoint
 from pipelines.evaluate import evaluate_run
 from pipelines.prepare import prepare
 from seizure.config import Config, config_hash, flatten, load_config, to_dict
-from seizure.tracking import MlflowEpochCallback, Tracker, git_commit, run_info
+from seizure.tracking import MlflowEpochCallback, NullTracker, Tracker, git_commit, global_rank, run_info
 from seizure.training.data import SeizureDataModule
 from seizure.training.module import SeizureModule
 
@@ -188,8 +188,10 @@ def train(
     module = SeizureModule(cfg.model.name, model_kwargs, cfg.train.lr, cfg.train.weight_decay, pos_weight)
 
     run_name = f"{cfg.model.name}-{cfg.model.rnn}-{run_dir.name}"
-    with Tracker(cfg.tracking.uri, cfg.tracking.experiment, run_name, resume, parent_run_id) as tr, \
-            _sigterm_as_interrupt():
+    rank = global_rank()
+    tracker = Tracker(cfg.tracking.uri, cfg.tracking.experiment, run_name, resume, parent_run_id) if rank == 0 \
+        else NullTracker()
+    with tracker as tr, _sigterm_as_interrupt():
         say(f"MLflow run {tr.run_id} at {tr.uri}")
         if not resume:
             tr.log_params(flatten(resolved))
@@ -218,6 +220,8 @@ def train(
         t1 = time.perf_counter()
         trainer.fit(module, datamodule=dm, ckpt_path=ckpt_path)
         t_train = time.perf_counter() - t1
+        if not trainer.is_global_zero:  # DDP: only rank 0 evaluates, reports and logs
+            return {"rank": trainer.global_rank}
         torch.save(module.net.state_dict(), run_dir / "model_state.pt")
         (run_dir / "model.json").write_text(json.dumps({"name": cfg.model.name, "kwargs": model_kwargs}, indent=1))
 

@@ -253,3 +253,30 @@ def log_report(run_id: str, paths: list[str | os.PathLike], uri: str = "", artif
     client = mlflow.MlflowClient(resolve_uri(uri))
     for p in paths:
         client.log_artifact(run_id, str(p), artifact_path)
+
+
+class NullTracker:
+    """Stands in for ``Tracker`` on non-zero ranks of a multi-process (DDP) launch: logs nothing."""
+
+    run_id = ""
+    uri = ""
+
+    def __enter__(self) -> "NullTracker":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+    def __getattr__(self, name):
+        return lambda *a, **k: None
+
+
+def global_rank() -> int:
+    """Rank of this process in a torchrun / Lightning / SLURM launch (0 when launched alone)."""
+    for var in ("RANK", "SLURM_PROCID", "LOCAL_RANK"):
+        if var in os.environ:
+            try:
+                return int(os.environ[var])
+            except ValueError:
+                pass
+    return 0

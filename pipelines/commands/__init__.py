@@ -3,6 +3,6 @@
 To add a command, write ``pipelines/commands/<name>.py`` with ``register`` and list it below.
 """
 
-from pipelines.commands import demo, detect, prepare, report, runs, score, sweep, synth, train
+from pipelines.commands import demo, detect, evaluate, prepare, report, runs, score, sweep, synth, train
 
-COMMANDS = [synth, prepare, train, sweep, runs, demo, score, detect, report]
+COMMANDS = [synth, prepare, train, evaluate, sweep, runs, demo, score, detect, report]

@@ -12,11 +12,12 @@ def run(args) -> int:
     d = doc["data"]
     print(f"{d['recordings']} recordings, {d['patients']} patients, {d['hours']:.2f} h, {d['seizures']} seizures; "
           f"{len(doc['exclusions'])} excluded")
+    names = {"ovlp": "OVLP", "taes": "TAES", "szcore": "SzCORE"}
     for m, h in doc["headline"].items():
         ci = h["sensitivity_ci_bootstrap"]
         ci_s = f"[{pct(ci[0]).strip()}, {pct(ci[1]).strip()}]" if ci else "n/a"
         fa = "n/a" if h["fa_per_24h"] is None else f"{h['fa_per_24h']:.2f}"
-        print(f"  {m.upper():<6} sensitivity {pct(h['sensitivity'])} (95% CI {ci_s}, patient bootstrap)  FA/24h {fa}")
+        print(f"  {names.get(m, m):<6} sensitivity {pct(h['sensitivity'])} (95% CI {ci_s}, patient bootstrap)  FA/24h {fa}")
     if doc["scorers_missing"]:
         print(f"  not reported (scorer unavailable): {', '.join(doc['scorers_missing'])}")
     print(f"HTML: {out['html']}\nJSON: {out['json']}")
@@ -24,6 +25,9 @@ def run(args) -> int:
         print(f"PDF:  {out['pdf']} ({out['pdf_engine']})")
     if out["logged_to"]:
         print(f"logged to MLflow run {out['logged_to']}")
+    if d["recordings"] == 0:
+        print("error: no recording could be scored (reasons in the report's exclusion list)")
+        return 1
     return 0
 
 

@@ -11,7 +11,9 @@ def run(args) -> int:
         cfg.data.root = args.data
     if args.resume and (args.overrides or args.data or args.config):
         raise ValueError("--resume continues a run with its saved configuration; drop the overrides/--data/--config")
-    print_run_summary(train(cfg, resume=args.resume))
+    doc = train(cfg, resume=args.resume)
+    if "rank" not in doc:  # DDP: non-zero ranks have nothing to print
+        print_run_summary(doc)
     return 0
 
 
