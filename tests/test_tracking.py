@@ -179,3 +179,19 @@ def test_training_against_a_real_tracking_server(corpus, tmp_path, monkeypatch):
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_evaluate_rescoring_a_run_folder(corpus, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    assert main(["train", *_args(corpus, tmp_path, uri)]) == 0
+    run_dir = next((tmp_path / "runs").iterdir())
+    first = json.loads((run_dir / "metrics.json").read_text())
+    assert main(["evaluate", str(run_dir), "postprocess.target_fa_per_24h=1000"]) == 0
+    (again,) = list((run_dir / "evaluations").glob("*/metrics.json"))
+    doc = json.loads(again.read_text())
+    assert doc["results"]["model"]["dev_fit"]["target_fa_per_24h"] == 1000
+    assert doc["data"] == first["data"]
+    # the same model scored the same recordings: the eval curves coincide
+    assert doc["results"]["model"]["eval_curve"]["ovlp"] == first["results"]["model"]["eval_curve"]["ovlp"]
+    assert main(["evaluate", str(tmp_path)]) == 1  # not a run folder: clear error

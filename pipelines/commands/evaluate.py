@@ -11,7 +11,6 @@ def run(args) -> int:
 
     from pipelines.evaluate import evaluate_run, load_run_model
     from pipelines.prepare import prepare
-    from pipelines.train import resume_target
     from seizure.config import load_config
 
     target = Path(args.run)
@@ -22,6 +21,8 @@ def run(args) -> int:
 
         run_id = args.run
         run_dir = Path(run_info(run_id, args.tracking_uri or "")["tags"].get("run_dir", ""))
+    if not (run_dir / "config.yaml").is_file():
+        raise FileNotFoundError(f"{run_dir}: not a training run folder (no config.yaml)")
     cfg = load_config([run_dir / "config.yaml"], args.overrides)
     if args.data:
         cfg.data.root = args.data
