@@ -1,4 +1,4 @@
-"""Tests of the NEDC-conformant scorer (``seizure.scoring.nedc``)."""
+"""Tests of the NEDC-conformant scorers (OVLP, TAES, EPOCH) and the pair-level API of ``seizure.scoring``."""
 
 from __future__ import annotations
 
@@ -260,3 +260,10 @@ def test_count_pair_metrics_and_counts_addition():
     assert set(c) == {"ovlp", "taes", "taes_exact", "epoch"}
     approx_counts(c["taes_exact"]["seiz"], 3, 0.5, 2.5, 1.0)
     approx_counts(c["ovlp"]["seiz"] + c["ovlp"]["seiz"], 6, 6, 0, 0)
+
+
+def test_count_pair_rejects_metrics_without_counts():
+    ref = Annotation("r", 10.0, seiz((1, 3)))
+    with pytest.raises(ValueError, match="no per-label counts"):
+        count_pair(ref, ref, ("ovlp", "ira"))
+    assert set(count_pair(ref, ref, ("dpalign",))) == {"dpalign"}
