@@ -1,7 +1,5 @@
 """``seizure runs``: list and compare tracked runs from the command line."""
 
-from seizure.tracking import search_runs
-
 DEFAULT_METRICS = [
     "eval_model_ovlp_sensitivity", "eval_model_ovlp_fa_per_24h",
     "eval_model_taes_sensitivity", "eval_model_taes_fa_per_24h", "val_auroc",
@@ -17,6 +15,8 @@ def _fmt(v) -> str:
 
 
 def run(args) -> int:
+    from seizure.tracking import search_runs
+
     runs = search_runs(args.tracking_uri or "", args.experiment, max_results=args.limit)
     if args.ids:
         runs = [r for r in runs if r["run_id"] in args.ids or r["run_id"][:8] in args.ids]
