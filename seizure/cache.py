@@ -1,11 +1,22 @@
-"""Per-recording cache of preprocessed, montaged signals as memory-mapped arrays.
+"""Per-recording cache of montaged, preprocessed signals as memory-mapped arrays plus a manifest.
 
-Each recording is stored in its own folder ``<cache_dir>/<steps hash>/<montage>/<bname>-<source hash>/``
-holding ``signals.npy`` (float32, shape (22, n_times), TCP channel order) and ``meta.json``.
-The source hash covers the EDF and its ``.csv_bi`` bytes, the steps hash the preprocessing
-configuration, so a change of either makes a new entry. A folder is written under a temporary
-name and renamed into place when complete: an interrupted run never leaves an entry a later run
-trusts.
+Each recording is stored in ``<cache_dir>/<steps hash>/<montage>/<bname>-<source hash>/``:
+
+- ``signals.npy``: float32, shape (22 * k, n_times), the TCP channels in order, ``k`` rows per
+  channel (``k = 1`` for signals; a feature step may give more: ``meta["rows_per_channel"]``);
+  channels the montage lacks are zero rows (``meta["present"]``).
+- ``meta.json``: recording identity, rates, duration, seizure events and per-step labels
+  (``meta["labels"]``: for each rule, the runs ``[first_step, stop_step)`` of seizure steps of
+  ``meta["labels"]["step_s"]`` seconds).
+
+The source hash covers the bytes of the EDF and of its annotation files, the steps hash the
+preprocessing configuration, so a change of either makes a new entry. An entry is written in a
+temporary folder and renamed into place when complete: an interrupted run never leaves an entry
+that a later run trusts, and the next run resumes with the recordings not yet cached. The hash is
+computed only when the file's size or modification time differ from the entry's record of them.
+
+``prepare_corpus`` also writes ``<cache_dir>/<steps hash>/manifest.json`` (every entry and every
+exclusion) atomically at the end of a run.
 """
 
 from __future__ import annotations
@@ -24,16 +35,16 @@ from typing import Callable
 import numpy as np
 
 from seizure.config import config_hash
-from seizure.io.annotations import read_csv_bi
-from seizure.io.corpus import Recording
-from seizure.io.edf import read_channels, read_header
-from seizure.montage import TCP_NAMES, TCP_PAIRS, apply_bipolar, electrode_map, tcp_pairs_for
-from seizure.preprocessing import apply_steps
+from seizure.io.corpus import Recording, recording_annotations
+from seizure.io.edf import EdfError, EdfReader
+from seizure.montage import TCP_NAMES, TCP_PAIRS, MontageError, electrode_map, present_mask, tcp_pairs_for
+from seizure.preprocessing import POINTWISE_STEPS, SPECTRAL_STEPS, apply_steps, design, output_length, stream_steps
+from seizure.windows import RULES, step_labels
 
-__all__ = ["CachedRecording", "prepare_recording", "prepare_corpus", "load_entry"]
+__all__ = ["CachedRecording", "prepare_recording", "prepare_corpus", "load_entry", "steps_dir", "FORMAT"]
 
 logger = logging.getLogger("seizure")
-_FORMAT = 1
+FORMAT = 2
 
 
 @dataclass
@@ -42,110 +53,247 @@ class CachedRecording:
 
     path: Path
     meta: dict
-    signals: np.ndarray  # (22, n_times) float32, memory-mapped
+    signals: np.ndarray  # (22 * k, n_times) float32, memory-mapped
 
     @property
     def sfreq(self) -> float:
+        """Hz (frame rate for feature steps)."""
         return float(self.meta["sfreq"])
 
     @property
     def duration(self) -> float:
+        """Seconds."""
         return float(self.meta["duration_s"])
 
     @property
     def seizures(self) -> list[tuple[float, float]]:
+        """Recording-level seizure intervals (s), ``nesz`` excluded."""
         return [tuple(s) for s in self.meta["seizures"]]
 
     @property
     def key(self) -> str:
         return self.meta["key"]
 
+    @property
+    def rows_per_channel(self) -> int:
+        return int(self.meta.get("rows_per_channel", 1))
 
-def _file_hash(paths: list[str | None]) -> str:
+
+def steps_dir(cache_dir: str | os.PathLike, steps: list[dict]) -> Path:
+    """Folder of the entries made with ``steps``."""
+    return Path(cache_dir) / config_hash({"steps": steps, "format": FORMAT})
+
+
+def _sources(rec: Recording) -> list[str]:
+    return [rec.edf, *rec.annotation_files()]
+
+
+def _file_hash(paths: list[str]) -> str:
     h = hashlib.sha1()
     for p in paths:
-        if p is None:
-            h.update(b"<none>")
-            continue
+        h.update(Path(p).name.encode())
         with open(p, "rb") as fh:
             for chunk in iter(lambda: fh.read(1 << 20), b""):
                 h.update(chunk)
     return h.hexdigest()[:16]
 
 
+def _stats(paths: list[str]) -> list[list]:
+    return [[Path(p).name, os.stat(p).st_size, os.stat(p).st_mtime_ns] for p in paths]
+
+
 def load_entry(path: str | os.PathLike) -> CachedRecording:
+    """Open a cache entry (signals memory-mapped read-only)."""
     path = Path(path)
     meta = json.loads((path / "meta.json").read_text())
     signals = np.load(path / "signals.npy", mmap_mode="r")
     return CachedRecording(path, meta, signals)
 
 
-def prepare_recording(rec: Recording, steps: list[dict], cache_dir: str | os.PathLike) -> CachedRecording:
+def _find(parent: Path, rec: Recording) -> tuple[Path, str | None]:
+    """Reusable entry folder (``source_hash`` None) or the folder to write and the hash."""
+    sources = _sources(rec)
+    stats = _stats(sources)
+    if parent.is_dir():
+        for cand in parent.glob(f"{rec.bname}-*"):
+            meta_path = cand / "meta.json"
+            if meta_path.is_file():
+                try:
+                    meta = json.loads(meta_path.read_text())
+                except (OSError, ValueError):
+                    continue
+                if meta.get("source_stats") == stats and meta.get("edf") == rec.edf:
+                    return cand, None
+    source_hash = _file_hash(sources)
+    return parent / f"{rec.bname}-{source_hash}", source_hash
+
+
+def _runs(labels: np.ndarray) -> list[list[int]]:
+    d = np.diff(np.concatenate([[0], labels.astype(np.int8), [0]]))
+    return [[int(a), int(b)] for a, b in zip(np.flatnonzero(d == 1), np.flatnonzero(d == -1))]
+
+
+class _Source:
+    """Bipolar TCP samples of the present channels, read block by block; tracks flat channels."""
+
+    def __init__(self, reader: EdfReader, rec: Recording, pairs) -> None:
+        idx = electrode_map(list(reader.ch_names))
+        missing = sorted({e for pair in pairs for e in pair if e not in idx})
+        if missing:
+            raise MontageError(
+                f"{rec.edf}: montage {rec.montage} needs electrode(s) {missing} which the recording lacks "
+                f"(channels present: {list(reader.ch_names)})"
+            )
+        electrodes = list(dict.fromkeys(e for pair in pairs for e in pair))
+        self.picks = [idx[e] for e in electrodes]
+        self.sfreq = reader.check_same_rate(self.picks)
+        self.n_times = int(reader.spr[self.picks[0]]) * reader.n_records
+        pos = {e: i for i, e in enumerate(electrodes)}
+        self.anode = np.array([pos[a] for a, _ in pairs])
+        self.cathode = np.array([pos[b] for _, b in pairs])
+        self.reader, self.pairs = reader, pairs
+        cal = np.array([reader.calibration(p) for p in self.picks])
+        gain = cal[:, 0]
+        # one gain for all electrodes (the usual case): subtract digital values, scale once
+        self.gain = np.float32(gain[0]) if np.allclose(gain, gain[0], rtol=1e-6, atol=0) else None
+        self.shift = (cal[self.anode, 1] - cal[self.cathode, 1]).astype(np.float32)[:, None]
+        self.first: np.ndarray | None = None  # first sample of each electrode
+        self.flat = np.ones(len(self.picks), dtype=bool)  # constant so far
+
+    def __call__(self, a: int, b: int) -> np.ndarray:
+        x = self.reader.read(self.picks, a, b, digital=self.gain is not None)
+        if x.shape[1] and self.flat.any():  # costs nothing once every channel has varied
+            if self.first is None:
+                self.first = x[:, :1].copy()
+            rows = np.flatnonzero(self.flat)
+            self.flat[rows] = ~(x[rows] != self.first[rows]).any(axis=1)
+        if self.gain is None:
+            return x[self.anode] - x[self.cathode]
+        out = np.subtract(x[self.anode], x[self.cathode], dtype=np.float32)
+        out *= self.gain
+        if self.shift.any():
+            out += self.shift
+        return out
+
+    def check_flat(self, path: str) -> None:
+        flat = [self.reader.ch_names[p] for p, f in zip(self.picks, self.flat) if f]
+        if flat:
+            raise EdfError(f"{path}: flat (constant) channel(s) {flat}: no signal over the whole recording")
+
+
+def _write_rows(path: Path, n_rows: int, n_times: int):
+    """An ``.npy`` file of zeros (float32, (n_rows, n_times)) and a writer of row blocks into it."""
+    header = {"descr": "<f4", "fortran_order": False, "shape": (n_rows, n_times)}
+    fh = open(path, "wb")
+    np.lib.format.write_array_header_1_0(fh, header)
+    start = fh.tell()
+    fh.truncate(start + 4 * n_rows * n_times)
+
+    def write(rows: np.ndarray, offset: int, block: np.ndarray) -> None:
+        for r, row in zip(rows, block):
+            fh.seek(start + 4 * (int(r) * n_times + offset))
+            fh.write(np.ascontiguousarray(row, dtype="<f4").tobytes())
+
+    return fh, write
+
+
+def _process(rec: Recording, steps: list[dict], tmp: Path, response_dir: Path) -> dict:
+    """Read, montage and preprocess into ``tmp/signals.npy``; return the signal part of the meta."""
+    reader = EdfReader(rec.edf)
+    pairs = tcp_pairs_for(rec.montage)
+    src = _Source(reader, rec, pairs)
+    present = present_mask(rec.montage)
+    rows = np.flatnonzero(present)
+    n_stream = 0
+    while n_stream < len(steps) and steps[n_stream]["name"] in SPECTRAL_STEPS | POINTWISE_STEPS:
+        n_stream += 1
+    head, tail = steps[:n_stream], steps[n_stream:]
+    if not tail:  # everything streams straight into the file
+        n_out = output_length(src.n_times, src.sfreq, head)
+        fh, write = _write_rows(tmp / "signals.npy", len(TCP_PAIRS), n_out)
+        with fh:
+            sfreq = stream_steps(src, src.n_times, len(pairs), src.sfreq, head, lambda o, b: write(rows, o, b),
+                                 response_dir=response_dir)  # fmt: skip
+        k = 1
+    else:  # a feature step needs the whole recording: stream the built-in prefix into memory
+        buf = np.empty((len(pairs), output_length(src.n_times, src.sfreq, head)), dtype=np.float32)
+
+        def keep(o: int, b: np.ndarray) -> None:
+            buf[:, o : o + b.shape[1]] = b
+
+        sfreq = stream_steps(src, src.n_times, len(pairs), src.sfreq, head, keep, response_dir=response_dir)
+        out, sfreq = apply_steps(buf, sfreq, tail)
+        del buf
+        if out.shape[0] % len(pairs):
+            raise ValueError(f"step(s) {[s['name'] for s in tail]} returned {out.shape[0]} rows for "
+                             f"{len(pairs)} channels; expected a multiple (rows per channel)")  # fmt: skip
+        k = out.shape[0] // len(pairs)
+        fh, write = _write_rows(tmp / "signals.npy", len(TCP_PAIRS) * k, out.shape[1])
+        with fh:
+            write((rows[:, None] * k + np.arange(k)).ravel(), 0, out)
+    src.check_flat(rec.edf)
+    reader.close()
+    return {"sfreq": float(sfreq), "source_sfreq": src.sfreq, "rows_per_channel": k, "present": present}
+
+
+def prepare_recording(
+    rec: Recording, steps: list[dict], cache_dir: str | os.PathLike, label_step_s: float = 1.0
+) -> CachedRecording:
     """Montage, preprocess and cache one recording (or reuse its valid cache entry).
 
-    The TCP montage of the recording's montage directory is applied; ``_a`` montages lack
-    ``A1-T3`` and ``T4-A2``, which are stored as zero rows so every entry has the 22 TCP channels
-    (``meta["present"]`` says which rows are real).
+    Parameters
+    ----------
+    rec : Recording
+    steps : list of dict
+        Preprocessing steps (:mod:`seizure.preprocessing`), applied after the TCP montage.
+    cache_dir : path-like
+    label_step_s : float
+        Step (s) of the per-step labels stored in the meta.
 
     Raises
     ------
-    seizure.io.edf.EdfError, seizure.montage.MontageError, seizure.io.annotations.AnnotationError
-        For an unreadable EDF, a missing electrode or a bad annotation file, naming the file.
+    seizure.io.edf.EdfError
+        Unreadable, truncated or inconsistent EDF; sampling rates differing between montage
+        channels; degenerate calibration (NaN); flat channels.
+    seizure.montage.MontageError
+        A montage electrode is missing (named with the file).
+    seizure.io.annotations.AnnotationError
+        Missing, invalid or non-matching annotation file.
+    seizure.preprocessing.StepError
+        Bad steps or non-finite samples.
     """
-    if rec.csv_bi is None:
-        raise FileNotFoundError(f"{rec.edf}: no .csv_bi annotation file beside the EDF")
-    source_hash = _file_hash([rec.edf, rec.csv_bi])
-    steps_hash = config_hash({"steps": steps, "format": _FORMAT})
-    final = Path(cache_dir) / steps_hash / rec.montage / f"{rec.bname}-{source_hash}"
-    if (final / "meta.json").is_file():
+    parent = steps_dir(cache_dir, steps) / (rec.montage or "unknown")
+    final, source_hash = _find(parent, rec)
+    if source_hash is None:
         return load_entry(final)
-
-    header = read_header(rec.edf)
-    ann = read_csv_bi(rec.csv_bi)
-    if abs(ann.duration - header.duration) > 1.0:
-        raise ValueError(
-            f"{rec.csv_bi}: header field 'duration' is {ann.duration} s but the EDF lasts {header.duration:.2f} s"
-        )
-    pairs = tcp_pairs_for(rec.montage)
-    idx = electrode_map(list(header.ch_names))
-    needed = list(dict.fromkeys(e for pair in pairs for e in pair))
-    names = [header.ch_names[idx[e]] for e in needed if e in idx]
-    data, sfreq = read_channels(rec.edf, names) if len(names) == len(needed) else (None, header.sfreq)
-    if data is None:
-        # let apply_bipolar produce the error that names the missing electrodes
-        apply_bipolar(np.zeros((len(header.ch_names), 1)), list(header.ch_names), pairs, source=rec.edf)
-    bipolar = apply_bipolar(data, names, pairs, source=rec.edf)
-    flat = np.flatnonzero(np.ptp(bipolar, axis=1) == 0)
-    if flat.size:
-        raise ValueError(f"{rec.edf}: flat (constant) montage channel(s) {[f'{pairs[i][0]}-{pairs[i][1]}' for i in flat]}")
-    processed, sfreq_out = apply_steps(bipolar, sfreq, steps)
-    full = np.zeros((len(TCP_PAIRS), processed.shape[1]), dtype=np.float32)
-    present = [p in pairs for p in TCP_PAIRS]
-    full[np.flatnonzero(present)] = processed
-
-    meta = {
-        "format": _FORMAT,
-        "key": rec.key,
-        "bname": rec.bname,
-        "split": rec.split,
-        "subject": rec.subject,
-        "montage": rec.montage,
-        "edf": rec.edf,
-        "csv_bi": rec.csv_bi,
-        "source_hash": source_hash,
-        "steps": steps,
-        "sfreq": sfreq_out,
-        "source_sfreq": sfreq,
-        "n_times": int(full.shape[1]),
-        "duration_s": float(ann.duration),
-        "channels": list(TCP_NAMES),
-        "present": present,
-        "seizures": [[e.start, e.stop] for e in ann.seizures()],
-    }
-    final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=final.parent))
+    if (final / "meta.json").is_file():  # same content, new stat: refresh the stat record only
+        entry = load_entry(final)
+        entry.meta["source_stats"] = _stats(_sources(rec))
+        _atomic_text(final / "meta.json", json.dumps(entry.meta, indent=1))
+        return entry
+    header = EdfReader(rec.edf).header()
+    ann = recording_annotations(rec, header.duration)
+    tcp_pairs_for(rec.montage)  # unknown montage name -> MontageError before any work
+    parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.{os.getpid()}.", dir=parent))
     try:
-        np.save(tmp / "signals.npy", full)
+        sig = _process(rec, steps, tmp, steps_dir(cache_dir, steps) / "responses")
+        seizures = ann.recording_seizures()
+        labels = {"step_s": label_step_s}
+        for rule in RULES:
+            labels[rule] = _runs(step_labels([(e.start, e.stop) for e in seizures], header.duration, label_step_s, rule))
+        meta = {
+            "format": FORMAT, "key": rec.key, "bname": rec.bname, "split": rec.split, "subject": rec.subject,
+            "session": rec.session, "montage": rec.montage, "layout": rec.layout, "edf": rec.edf,
+            "csv_bi": rec.csv_bi, "annotation": rec.annotation_files()[0], "source_hash": source_hash,
+            "source_stats": _stats(_sources(rec)), "steps": steps, **sig,
+            "n_times": int(np.load(tmp / "signals.npy", mmap_mode="r").shape[1]),
+            "duration_s": float(header.duration), "channels": list(TCP_NAMES),
+            "seizures": [[e.start, e.stop] for e in seizures],
+            "seizure_labels": [e.label for e in seizures],
+            "nesz": [[e.start, e.stop] for e in ann.events if e.label == "nesz"],
+            "labels": labels,
+        }  # fmt: skip
         (tmp / "meta.json").write_text(json.dumps(meta, indent=1))
         try:
             os.replace(tmp, final)
@@ -159,13 +307,39 @@ def prepare_recording(rec: Recording, steps: list[dict], cache_dir: str | os.Pat
     return load_entry(final)
 
 
+def _atomic_text(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
 def _prepare_path(args) -> tuple[str | None, dict | None]:
-    rec, steps, cache_dir = args
+    rec, steps, cache_dir, label_step_s = args
     try:
-        entry = prepare_recording(rec, steps, cache_dir)
+        entry = prepare_recording(rec, steps, cache_dir, label_step_s)
         return str(entry.path), None
     except Exception as exc:  # reported, never dropped: becomes an exclusion row
         return None, {"recording": rec.edf, "split": rec.split, "reason": f"{type(exc).__name__}: {exc}"}
+
+
+def _clean_stale(root: Path) -> None:
+    """Remove temporary folders left by processes that no longer run (interrupted runs)."""
+    if not root.is_dir():
+        return
+    for tmp in root.glob("*/.*"):
+        parts = tmp.name.split(".")
+        pid = int(parts[-2]) if len(parts) >= 3 and parts[-2].isdigit() else None
+        if pid is None or not tmp.is_dir():
+            continue
+        try:
+            os.kill(pid, 0)
+            alive = pid != os.getpid()
+        except ProcessLookupError:
+            alive = False
+        except PermissionError:
+            alive = True
+        if not alive:
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 def prepare_corpus(
@@ -174,8 +348,21 @@ def prepare_corpus(
     cache_dir: str | os.PathLike,
     jobs: int = 1,
     progress: Callable[[int, int], None] | None = None,
+    label_step_s: float = 1.0,
 ) -> tuple[list[CachedRecording], list[dict]]:
     """Prepare every recording; failures become exclusion rows while the batch goes on.
+
+    Parameters
+    ----------
+    recordings : list of Recording
+    steps : list of dict
+    cache_dir : path-like
+    jobs : int
+        Worker processes (``<= 1``: in this process). Long recordings are started first.
+    progress : callable, optional
+        ``progress(done, total)`` after each recording.
+    label_step_s : float
+        Step (s) of the per-step labels stored with each entry.
 
     Returns
     -------
@@ -184,25 +371,45 @@ def prepare_corpus(
     exclusions : list of dict
         ``{"recording", "split", "reason"}`` per recording that could not be prepared.
     """
-    tasks = [(rec, steps, str(cache_dir)) for rec in recordings]
+    root = steps_dir(cache_dir, steps)
+    _clean_stale(root)
+    tasks = [(rec, steps, str(cache_dir), label_step_s) for rec in recordings]
     results: list[tuple[str | None, dict | None]] = [(None, None)] * len(tasks)
-    done = 0
-    if jobs <= 1:
+    if progress:
+        progress(0, len(tasks))
+    if jobs <= 1 or len(tasks) <= 1:
         for i, task in enumerate(tasks):
             results[i] = _prepare_path(task)
-            done += 1
             if progress:
-                progress(done, len(tasks))
+                progress(i + 1, len(tasks))
     else:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            futures = {pool.submit(_prepare_path, t): i for i, t in enumerate(tasks)}
-            for fut in as_completed(futures):
+        for rate in sorted({r.sfreq for r in recordings if r.sfreq}):  # design once, workers inherit
+            try:
+                design(steps, rate, root / "responses")
+            except Exception:  # noqa: BLE001 - a bad step is reported per recording below
+                break
+        sizes = [os.stat(r.edf).st_size if os.path.isfile(r.edf) else 0 for r in recordings]
+        order = sorted(range(len(tasks)), key=lambda i: -sizes[i])
+        pool = ProcessPoolExecutor(max_workers=jobs)
+        try:
+            futures = {pool.submit(_prepare_path, tasks[i]): i for i in order}
+            for done, fut in enumerate(as_completed(futures), start=1):
                 results[futures[fut]] = fut.result()
-                done += 1
                 if progress:
                     progress(done, len(tasks))
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
     entries = [load_entry(p) for p, _ in results if p is not None]
     exclusions = [e for _, e in results if e is not None]
     for e in exclusions:
-        logger.warning("excluded %s: %s", e["recording"], e["reason"])
+        logger.info("excluded %s: %s", e["recording"], e["reason"])
+    root.mkdir(parents=True, exist_ok=True)
+    manifest = {
+        "format": FORMAT, "steps": steps, "label_step_s": label_step_s,
+        "entries": [{"key": e.key, "path": str(e.path), "split": e.meta["split"], "subject": e.meta["subject"],
+                     "edf": e.meta["edf"], "duration_s": e.duration, "sfreq": e.sfreq,
+                     "n_seizures": len(e.seizures)} for e in entries],
+        "exclusions": exclusions,
+    }  # fmt: skip
+    _atomic_text(root / "manifest.json", json.dumps(manifest, indent=1))
     return entries, exclusions

@@ -1,8 +1,18 @@
 """Temporal central parasagittal (TCP) bipolar montage and electrode-name normalization.
 
 The TCP montage has 22 bipolar channels, each the difference of two referential channels
-(``FP1-F7 = EEG FP1-REF - EEG F7-REF``). The ``_a`` montage directories (``03_tcp_ar_a``,
-``04_tcp_le_a``) have no A1/A2 electrodes, so channels 8 (``A1-T3``) and 13 (``T4-A2``) are absent.
+(``FP1-F7 = EEG FP1-REF - EEG F7-REF``). Montage names (:data:`MONTAGES`):
+
+- ``01_tcp_ar`` / ``02_tcp_le``: TUH averaged-reference / linked-ears files, all 22 channels.
+- ``03_tcp_ar_a`` / ``04_tcp_le_a``: TUH files without A1/A2, so channels 8 (``A1-T3``) and 13
+  (``T4-A2``) are absent: 20 channels.
+- ``1020`` / ``1020_a``: plain 10-20 recordings from outside TUH (any reference; modern names
+  T7/T8/P7/P8 and mixed case accepted), with or without A1/A2 (:func:`montage_for_channels`).
+
+Feeding 22-channel models from 20-channel montages: the cache stores every recording as the 22
+TCP rows in this order, the absent rows as zeros, and ``meta["present"]`` marks which rows are
+real (:func:`present_mask`). A model trained on 22 channels therefore sees the same channel
+layout everywhere; one that must ignore the absent rows can use the mask.
 """
 
 from __future__ import annotations
@@ -19,6 +29,9 @@ __all__ = [
     "normalize_electrode",
     "electrode_map",
     "tcp_pairs_for",
+    "present_mask",
+    "montage_for_channels",
+    "MONTAGES",
     "apply_bipolar",
 ]
 
@@ -64,11 +77,35 @@ def electrode_map(ch_names: list[str]) -> dict[str, int]:
     return out
 
 
+#: Montage names this module knows (TUSZ montage directories and plain 10-20).
+MONTAGES = ("01_tcp_ar", "02_tcp_le", "03_tcp_ar_a", "04_tcp_le_a", "1020", "1020_a")
+
+
 def tcp_pairs_for(montage_dir: str) -> tuple[tuple[str, str], ...]:
-    """TCP pairs for a TUSZ montage directory name (``01_tcp_ar`` ... ``04_tcp_le_a``)."""
+    """TCP pairs of a montage (``01_tcp_ar`` ... ``04_tcp_le_a``, ``1020``, ``1020_a``).
+
+    Raises
+    ------
+    MontageError
+        For a montage name not in :data:`MONTAGES`.
+    """
+    if montage_dir not in MONTAGES:
+        raise MontageError(f"unknown montage {montage_dir!r}; expected one of {list(MONTAGES)}")
     if montage_dir.endswith("_a"):
         return tuple(p for p in TCP_PAIRS if "A1" not in p and "A2" not in p)
     return TCP_PAIRS
+
+
+def present_mask(montage_dir: str) -> list[bool]:
+    """For each of the 22 TCP channels, whether the montage has it."""
+    pairs = set(tcp_pairs_for(montage_dir))
+    return [p in pairs for p in TCP_PAIRS]
+
+
+def montage_for_channels(ch_names: list[str]) -> str:
+    """Montage of a plain 10-20 recording: ``1020`` with A1 and A2, ``1020_a`` without."""
+    idx = electrode_map(ch_names)
+    return "1020" if "A1" in idx and "A2" in idx else "1020_a"
 
 
 def apply_bipolar(

@@ -1,14 +1,44 @@
-"""Per-step labels and fixed-length windows as index views on cached recordings."""
+"""Per-step labels, fixed-length windows as index views on cached recordings, balanced sampling.
+
+A window is a pair (recording, first step): its samples are a slice (a view, never a copy) of
+the recording's memory-mapped signals, and it never crosses into another recording.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from seizure.cache import CachedRecording
+if TYPE_CHECKING:  # the cache imports this module
+    from seizure.cache import CachedRecording
 
-__all__ = ["step_labels", "WindowIndex", "build_windows"]
+__all__ = ["RULES", "step_labels", "WindowIndex", "build_windows", "sampling_weights"]
+
+#: Label rules: a step (or window) is a seizure if any of it, at least half of it, or its centre
+#: lies in a seizure.
+RULES = ("any", "majority", "centre")
+
+
+def _check_rule(rule: str) -> None:
+    if rule not in RULES:
+        raise ValueError(f"label rule must be one of {list(RULES)}, got {rule!r}")
+
+
+def _overlap_labels(seizures, starts: np.ndarray, length: float, rule: str) -> np.ndarray:
+    stops = starts + length
+    covered = np.zeros(len(starts))
+    centre = np.zeros(len(starts), dtype=bool)
+    mid = starts + length / 2
+    for a, b in seizures:
+        covered += np.clip(np.minimum(stops, b) - np.maximum(starts, a), 0.0, None)
+        centre |= (mid >= a) & (mid < b)
+    if rule == "any":
+        return covered > 0
+    if rule == "majority":
+        return covered >= length / 2
+    return centre
 
 
 def step_labels(
@@ -31,24 +61,9 @@ def step_labels(
     -------
     ndarray of uint8, shape (n_steps,)
     """
+    _check_rule(rule)
     n = int(np.floor(duration / step_s + 1e-9))
-    starts = np.arange(n) * step_s
-    stops = starts + step_s
-    covered = np.zeros(n)
-    centre = np.zeros(n, dtype=bool)
-    for a, b in seizures:
-        covered += np.clip(np.minimum(stops, b) - np.maximum(starts, a), 0.0, None)
-        mid = starts + step_s / 2
-        centre |= (mid >= a) & (mid < b)
-    if rule == "any":
-        lab = covered > 0
-    elif rule == "majority":
-        lab = covered >= step_s / 2
-    elif rule == "centre":
-        lab = centre
-    else:
-        raise ValueError(f"label rule must be one of ['any', 'majority', 'centre'], got {rule!r}")
-    return lab.astype(np.uint8)
+    return _overlap_labels(seizures, np.arange(n) * step_s, step_s, rule).astype(np.uint8)
 
 
 @dataclass
@@ -65,31 +80,74 @@ class WindowIndex:
     first_step: np.ndarray
     n_steps: int
     samples_per_step: int
+    rule: str = "majority"
+    step_s: float = 1.0
 
     def __len__(self) -> int:
         return len(self.rec)
 
     def window(self, i: int) -> tuple[np.ndarray, np.ndarray]:
-        """Signals (n_channels, n_steps * samples_per_step) view and labels (n_steps,)."""
+        """Signals (n_rows, n_steps * samples_per_step) view and step labels (n_steps,)."""
         r, s = int(self.rec[i]), int(self.first_step[i])
         a = s * self.samples_per_step
         x = self.entries[r].signals[:, a : a + self.n_steps * self.samples_per_step]
         return x, self.labels[r][s : s + self.n_steps]
 
     def has_seizure(self) -> np.ndarray:
-        """Boolean per window: any seizure step inside."""
-        return np.array([self.labels[r][s : s + self.n_steps].any() for r, s in zip(self.rec, self.first_step)])
+        """Boolean per window: any seizure step (under the index's step rule) inside."""
+        out = np.zeros(len(self), dtype=bool)
+        for r, lab in enumerate(self.labels):
+            sel = np.flatnonzero(self.rec == r)
+            if sel.size:
+                csum = np.concatenate([[0], np.cumsum(lab, dtype=np.int64)])
+                out[sel] = csum[self.first_step[sel] + self.n_steps] > csum[self.first_step[sel]]
+        return out
+
+    def window_labels(self, rule: str | None = None) -> np.ndarray:
+        """One label per window (uint8) under ``rule`` (default: the index's rule), from the
+        recordings' seizure intervals: any overlap, at least half of the window, or its centre."""
+        rule = rule or self.rule
+        _check_rule(rule)
+        out = np.zeros(len(self), dtype=np.uint8)
+        length = self.n_steps * self.step_s
+        for r, entry in enumerate(self.entries):
+            sel = np.flatnonzero(self.rec == r)
+            if sel.size:
+                starts = self.first_step[sel] * self.step_s
+                out[sel] = _overlap_labels(entry.seizures, starts.astype(float), length, rule)
+        return out
+
+    def subjects(self) -> np.ndarray:
+        """Subject of each window (from the cache meta)."""
+        names = np.array([e.meta.get("subject", e.key) for e in self.entries], dtype=object)
+        return names[self.rec] if len(self) else np.zeros(0, dtype=object)
 
 
 def build_windows(
     entries: list[CachedRecording], window_s: float, stride_s: float, step_s: float, rule: str = "majority"
 ) -> WindowIndex:
-    """Index every full window of every recording (stride ``stride_s``, rounded to whole steps)."""
+    """Index every full window of every recording (stride ``stride_s``, rounded to whole steps).
+
+    Parameters
+    ----------
+    entries : list of CachedRecording
+        All at one rate (Hz; a frame rate for feature caches).
+    window_s, stride_s, step_s : float
+        Seconds; ``window_s`` and ``stride_s`` are rounded to whole steps.
+    rule : {"any", "majority", "centre"}
+        Label rule of the per-step labels.
+
+    Raises
+    ------
+    ValueError
+        If there is no recording, the rates differ, or a step is not a whole number of samples.
+    """
+    _check_rule(rule)
     if not entries:
         raise ValueError("no recordings to build windows from")
     sfreq = entries[0].sfreq
     sps = int(round(step_s * sfreq))
-    if abs(sps - step_s * sfreq) > 1e-6:
+    if sps < 1 or abs(sps - step_s * sfreq) > 1e-6:
         raise ValueError(f"step {step_s} s is not a whole number of samples at {sfreq} Hz")
     n_steps = int(round(window_s / step_s))
     stride = max(1, int(round(stride_s / step_s)))
@@ -103,4 +161,49 @@ def build_windows(
         starts = np.arange(0, usable - n_steps + 1, stride)
         recs.append(np.full(len(starts), r))
         firsts.append(starts)
-    return WindowIndex(entries, labels, np.concatenate(recs), np.concatenate(firsts), n_steps, sps)
+    return WindowIndex(entries, labels, np.concatenate(recs).astype(np.int64),
+                       np.concatenate(firsts).astype(np.int64), n_steps, sps, rule, step_s)  # fmt: skip
+
+
+def sampling_weights(
+    index: WindowIndex, seizure_share: float = 0.0, patient_balance: bool = False, rule: str | None = None
+) -> np.ndarray:
+    """Probability of drawing each window so classes and/or patients are balanced.
+
+    Parameters
+    ----------
+    index : WindowIndex
+    seizure_share : float
+        Target share in [0, 1) of seizure windows (label ``rule``) per draw; 0 keeps the natural
+        share. Ignored when the index has only one class.
+    patient_balance : bool
+        Give every patient the same total weight (within each class when ``seizure_share > 0``:
+        every patient with seizure windows gets the same share of the seizure draws).
+    rule : {"any", "majority", "centre"}, optional
+        Window label used for the class balance; default: a window is a seizure window when it
+        holds a seizure step (:meth:`WindowIndex.has_seizure`).
+
+    Returns
+    -------
+    ndarray of float64, shape (n_windows,), summing to 1.
+    """
+    if not 0.0 <= seizure_share < 1.0:
+        raise ValueError(f"seizure_share must be in [0, 1), got {seizure_share}")
+    n = len(index)
+    if n == 0:
+        return np.zeros(0)
+    pos = index.has_seizure() if rule is None else index.window_labels(rule).astype(bool)
+    groups = [np.ones(n, bool)]
+    shares = [1.0]
+    if seizure_share > 0 and 0 < pos.sum() < n:
+        groups, shares = [pos, ~pos], [seizure_share, 1.0 - seizure_share]
+    w = np.zeros(n)
+    subjects = index.subjects()
+    for mask, share in zip(groups, shares):
+        if patient_balance:
+            names, inv = np.unique(subjects[mask].astype(str), return_inverse=True)
+            counts = np.bincount(inv)
+            w[mask] = share / (len(names) * counts[inv])
+        else:
+            w[mask] = share / mask.sum()
+    return w / w.sum()

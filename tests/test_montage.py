@@ -56,3 +56,30 @@ def test_missing_electrode_names_file_and_channel():
     names = ["EEG FP1-REF", "EEG F7-REF"]
     with pytest.raises(MontageError, match=r"rec\.edf.*'A1'"):
         apply_bipolar(np.zeros((2, 10)), names, source="rec.edf")
+
+
+def test_montage_names_and_presence():
+    from seizure.montage import MONTAGES, montage_for_channels, present_mask
+
+    assert set(MONTAGES) >= {"01_tcp_ar", "02_tcp_le", "03_tcp_ar_a", "04_tcp_le_a", "1020", "1020_a"}
+    assert len(tcp_pairs_for("04_tcp_le_a")) == 20 and len(tcp_pairs_for("02_tcp_le")) == 22
+    mask = present_mask("04_tcp_le_a")
+    assert mask.count(False) == 2 and not mask[8] and not mask[13]
+    assert montage_for_channels(["Fp1", "T7", "A1", "A2"]) == "1020"
+    assert montage_for_channels(["Fp1-Avg", "T7-Avg"]) == "1020_a"
+    with pytest.raises(MontageError, match="unknown montage '05_xyz'"):
+        tcp_pairs_for("05_xyz")
+
+
+@pytest.mark.parametrize("label, expected", [("EEG FP1-LE", "FP1"), ("Fp1-Avg", "FP1"), ("EEG T7", "T3"), ("eeg c3-ref", "C3")])
+def test_normalize_more_labels(label, expected):
+    assert normalize_electrode(label) == expected
+
+
+def test_plain_1020_recording_with_modern_names():
+    names = ["Fp1", "Fp2", "F3", "F4", "C3", "C4", "P3", "P4", "O1", "O2", "F7", "F8", "T7", "T8", "P7", "P8",
+             "Fz", "Cz", "Pz"]  # fmt: skip
+    data = np.arange(len(names) * 3, dtype=float).reshape(len(names), 3) ** 2
+    out = apply_bipolar(data, names, tcp_pairs_for("1020_a"))
+    assert out.shape == (20, 3)
+    np.testing.assert_array_equal(out[1], data[names.index("F7")] - data[names.index("T7")])

@@ -8,7 +8,7 @@ import torch
 from torch.utils.data import DataLoader, Dataset, WeightedRandomSampler
 
 from seizure.cache import CachedRecording
-from seizure.windows import WindowIndex, build_windows
+from seizure.windows import WindowIndex, build_windows, sampling_weights
 
 __all__ = ["WindowDataset", "SeizureDataModule"]
 
@@ -33,9 +33,16 @@ class SeizureDataModule(L.LightningDataModule):
     Parameters
     ----------
     train, dev : list of CachedRecording
+    window_s, stride_s, step_s : float
+        Seconds (dev windows use ``stride_s = window_s``).
+    label_rule : {"any", "majority", "centre"}
+        Per-step label rule.
     seizure_oversample : float
         Target share of seizure-containing windows per training epoch, drawn by a weighted sampler
-        (0 disables resampling; the epoch keeps the number of training windows).
+        (0 disables class balancing; the epoch keeps the number of training windows).
+    patient_balance : bool
+        Also give every patient the same share of the draws (within each class), so patients
+        with many hours do not dominate an epoch.
     """
 
     def __init__(
@@ -50,6 +57,7 @@ class SeizureDataModule(L.LightningDataModule):
         seizure_oversample: float = 0.3,
         num_workers: int = 0,
         seed: int = 0,
+        patient_balance: bool = False,
     ) -> None:
         super().__init__()
         self.train_index = build_windows(train, window_s, stride_s, step_s, label_rule)
@@ -58,6 +66,7 @@ class SeizureDataModule(L.LightningDataModule):
         self.seizure_oversample = seizure_oversample
         self.num_workers = num_workers
         self.seed = seed
+        self.patient_balance = patient_balance
 
     def positive_fraction(self) -> float:
         """Share of seizure steps among training steps."""
@@ -68,9 +77,10 @@ class SeizureDataModule(L.LightningDataModule):
         ds = WindowDataset(self.train_index)
         gen = torch.Generator().manual_seed(self.seed)
         has = self.train_index.has_seizure()
-        if self.seizure_oversample > 0 and 0 < has.sum() < len(has):
-            p = self.seizure_oversample
-            w = np.where(has, p / has.sum(), (1 - p) / (~has).sum())
+        balance_class = self.seizure_oversample > 0 and 0 < has.sum() < len(has)
+        if balance_class or self.patient_balance:
+            w = sampling_weights(self.train_index, self.seizure_oversample if balance_class else 0.0,
+                                 self.patient_balance)  # fmt: skip
             sampler = WeightedRandomSampler(torch.as_tensor(w, dtype=torch.double), len(ds), replacement=True, generator=gen)
             return DataLoader(ds, batch_size=self.batch_size, sampler=sampler, num_workers=self.num_workers)
         return DataLoader(ds, batch_size=self.batch_size, shuffle=True, generator=gen, num_workers=self.num_workers)
