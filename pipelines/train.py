@@ -27,7 +27,8 @@ from pipelines.prepare import prepare
 from seizure.config import Config, config_hash, flatten, load_config, to_dict
 from seizure.tracking import MlflowEpochCallback, NullTracker, Tracker, git_commit, global_rank, run_info
 from seizure.training.data import SeizureDataModule
-from seizure.training.module import SeizureModule
+from seizure.training.callbacks import build_callbacks
+from seizure.training.module import build_module
 
 __all__ = ["train", "resume_target"]
 
@@ -83,21 +84,6 @@ def resume_target(run_id: str, uri: str = "") -> tuple[Path, Config]:
     return Path(run_dir), load_config([Path(run_dir) / "config.yaml"])
 
 
-def _model_kwargs(cfg: Config, n_channels: int, sfreq: float) -> dict:
-    return {
-        "n_channels": n_channels,
-        "sfreq": sfreq,
-        "step_s": cfg.data.step_s,
-        "rnn": cfg.model.rnn,
-        "conv_channels": list(cfg.model.conv_channels),
-        "kernel_size": cfg.model.kernel_size,
-        "hidden_size": cfg.model.hidden_size,
-        "num_layers": cfg.model.num_layers,
-        "bidirectional": cfg.model.bidirectional,
-        "dropout": cfg.model.dropout,
-    }
-
-
 def _pos_weight(cfg: Config, pos: float) -> float:
     if cfg.train.pos_weight > 0:
         return cfg.train.pos_weight
@@ -106,13 +92,15 @@ def _pos_weight(cfg: Config, pos: float) -> float:
     return float(np.clip((1 - eff) / max(eff, 1e-3), 1.0, 20.0))
 
 
-def _trainer(cfg: Config, run_dir: Path, tracker: Tracker, progress_bar: bool) -> L.Trainer:
-    extra = {k: getattr(cfg.train, k) for k in TRAINER_KEYS if hasattr(cfg.train, k)}
+def _trainer(cfg: Config, run_dir: Path, tracker: Tracker, progress_bar: bool, dev: list) -> L.Trainer:
+    extra = {k: getattr(cfg.train, k) for k in TRAINER_KEYS}
     return L.Trainer(
         max_epochs=cfg.train.epochs,
         deterministic=cfg.train.deterministic,
         gradient_clip_val=cfg.train.gradient_clip_val or None,
+        gradient_clip_algorithm=cfg.train.gradient_clip_algorithm,
         callbacks=[
+            *build_callbacks(cfg, dev),
             MlflowEpochCallback(tracker),
             ModelCheckpoint(dirpath=run_dir / "checkpoints", save_last=True, save_top_k=1),  # latest epoch + last.ckpt
         ],
@@ -183,9 +171,12 @@ def train(
     )
     pos = dm.positive_fraction()
     pos_weight = _pos_weight(cfg, pos)
-    sfreq = by_split["train"][0].sfreq
-    model_kwargs = _model_kwargs(cfg, by_split["train"][0].signals.shape[0], sfreq)
-    module = SeizureModule(cfg.model.name, model_kwargs, cfg.train.lr, cfg.train.weight_decay, pos_weight)
+    first = by_split["train"][0]
+    sfreq = first.sfreq
+    rows_per_channel = int(first.meta.get("rows_per_channel", 1))
+    n_rows = first.signals.shape[0]
+    module = build_module(cfg, n_rows // rows_per_channel, sfreq, pos_weight, rows_per_channel)
+    model_kwargs = dict(module.hparams.model_kwargs)
 
     run_name = f"{cfg.model.name}-{cfg.model.rnn}-{run_dir.name}"
     rank = global_rank()
@@ -208,7 +199,7 @@ def train(
                     **_versions(),
                 }
             )
-        trainer = _trainer(cfg, run_dir, tr, progress_bar)
+        trainer = _trainer(cfg, run_dir, tr, progress_bar, by_split["dev"])
         last = run_dir / "checkpoints" / "last.ckpt"
         ckpt_path = str(last) if resume and last.is_file() else None
         say(
@@ -235,7 +226,7 @@ def train(
         }
         say("scoring dev and eval splits (model and baseline)...")
         doc = evaluate_run(module.net.eval(), by_split, exclusions, cfg, run_dir, doc, tr)
-        example = np.zeros((1, model_kwargs["n_channels"], int(cfg.data.window_s * sfreq)), dtype=np.float32)
+        example = np.zeros((1, n_rows, int(cfg.data.window_s * sfreq)), dtype=np.float32)
         tr.log_model(module.net, example, cfg.tracking.registered_model)
         doc["timing_s"]["total"] = time.perf_counter() - t0
         (run_dir / "metrics.json").write_text(json.dumps(doc, indent=1, default=float))

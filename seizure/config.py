@@ -67,33 +67,148 @@ class DataConfig:
 
 
 @dataclass
+class InitConfig:
+    """Weight initialization per parameter group (``seizure.models.init``).
+
+    Each group takes a tensor initializer name or ``"default"`` (PyTorch's own initialization):
+    ``conv`` (convolution kernels), ``rnn_input`` (recurrent input matrices), ``rnn_hidden``
+    (recurrent hidden matrices, per gate block), ``bias`` (all biases), ``output`` (read-out
+    kernel). ``gate_bias`` (``none``, ``unit_forget``, ``chrono``, ``keep_gate``) then sets the
+    recurrent gate biases. ``gain`` scales orthogonal/identity; ``critical_sigma_b`` is the bias
+    noise of the critical (dynamical isometry) gain; ``chrono_max_steps`` is chrono's T_max in
+    output steps (0: the window length); ``gate_bias_value`` is ``keep_gate``'s value.
+    """
+
+    conv: str = "he_uniform"
+    rnn_input: str = "glorot_uniform"
+    rnn_hidden: str = "orthogonal"
+    bias: str = "zeros"
+    gate_bias: str = "unit_forget"
+    output: str = "glorot_uniform"
+    gain: float = 1.0
+    critical_sigma_b: float = 0.0
+    chrono_max_steps: float = 0.0
+    gate_bias_value: float = 1.0
+
+
+@dataclass
 class ModelConfig:
-    """Network name in the model registry plus its keyword arguments."""
+    """Network name in the model registry, its keyword arguments, and its initialization.
+
+    Every field but ``name`` and ``init`` is passed to the network (``seizure.models.CnnRnn``):
+    ``front_end`` raw|lfcc, ``rnn`` lstm|gru|minimal_rnn|rnn_tanh|rnn_relu, convolution widths
+    and kernels, ``pooling`` max|avg, ``channel_pooling`` meanmax|mean|max|conv, ``activation``,
+    recurrent size/depth/direction, and the in-network regularizers ``dropout``,
+    ``recurrent_dropout`` (variational) and ``input_noise`` (Gaussian std); ``rnn_trainable:
+    false`` freezes the recurrent layers (reservoir baseline).
+    """
 
     name: str = "cnn_rnn"
+    front_end: str = "raw"
     rnn: str = "lstm"
     conv_channels: list = field(default_factory=lambda: [8, 16, 32])
     kernel_size: int = 7
+    conv2d_channels: list = field(default_factory=lambda: [8, 16])
+    conv2d_kernel: list = field(default_factory=lambda: [3, 3])
+    pooling: str = "max"
+    channel_pooling: str = "meanmax"
+    activation: str = "elu"
+    batch_norm: bool = True
     hidden_size: int = 64
     num_layers: int = 1
     bidirectional: bool = True
     dropout: float = 0.3
+    recurrent_dropout: float = 0.0
+    input_noise: float = 0.0
+    rnn_trainable: bool = True
+    init: InitConfig = field(default_factory=InitConfig)
+
+
+@dataclass
+class LossConfig:
+    """Training loss: ``bce`` (weighted binary cross-entropy), ``focal`` (weighted, exponent
+    ``focal_gamma``) or ``mse`` (squared error of the probability, as in the seed paper).
+    Positive steps are weighted by the run's ``pos_weight`` in all three."""
+
+    name: str = "bce"
+    focal_gamma: float = 2.0
+
+
+@dataclass
+class RegularizationConfig:
+    """Keras-style kernel penalties added to the loss: ``l1 * sum|w| + l2 * sum w^2`` over the
+    kernels of ``groups`` (conv, rnn_input, rnn_hidden, output), never biases. Both positive is
+    L1+L2."""
+
+    l1: float = 0.0
+    l2: float = 0.0
+    groups: list = field(default_factory=lambda: ["conv", "rnn_input", "rnn_hidden", "output"])
+
+
+@dataclass
+class EarlyStoppingConfig:
+    """Stop when the dev metric ``monitor`` has not improved by ``min_delta`` for ``patience``
+    validation epochs; ``restore_best`` puts back the weights of the best epoch at the end."""
+
+    enabled: bool = False
+    monitor: str = "val_ap"
+    mode: str = "max"
+    patience: int = 3
+    min_delta: float = 0.0
+    restore_best: bool = True
+
+
+@dataclass
+class DevMetricsConfig:
+    """Event-level OVLP sensitivity and FA/24h on whole dev recordings after each validation.
+
+    ``target_fa_per_24h`` 0 means ``postprocess.target_fa_per_24h``; scores come from windows of
+    ``window_factor`` training windows laid end to end (no overlap, for speed) and a sweep over
+    about ``n_thresholds`` thresholds.
+    """
+
+    enabled: bool = True
+    every_n_epochs: int = 1
+    target_fa_per_24h: float = 0.0
+    n_thresholds: int = 30
+    window_factor: int = 4
 
 
 @dataclass
 class TrainConfig:
-    """Optimisation and Lightning trainer settings."""
+    """Optimisation and Lightning trainer settings.
+
+    ``optimizer`` adamw|adam|sgd|rmsprop (``weight_decay`` on kernels only: decoupled for adamw,
+    L2-coupled otherwise; ``momentum`` for sgd/rmsprop); ``scheduler`` none|cosine|step|plateau
+    (``scheduler_step_epochs``, ``scheduler_gamma`` for step and plateau); gradient clipping by
+    ``gradient_clip_algorithm`` norm|value at ``gradient_clip_val`` (0 disables). ``accelerator``,
+    ``devices``, ``num_nodes``, ``strategy`` (e.g. ``ddp``) and ``precision`` (e.g.
+    ``bf16-mixed``) go to ``lightning.Trainer`` unchanged.
+    """
 
     epochs: int = 10
     batch_size: int = 32
     lr: float = 2e-3
+    optimizer: str = "adamw"
+    momentum: float = 0.9
     weight_decay: float = 1e-4
+    scheduler: str = "cosine"
+    scheduler_step_epochs: int = 5
+    scheduler_gamma: float = 0.5
     pos_weight: float = 0.0
     seizure_oversample: float = 0.3
     gradient_clip_val: float = 1.0
+    gradient_clip_algorithm: str = "norm"
+    loss: LossConfig = field(default_factory=LossConfig)
+    regularization: RegularizationConfig = field(default_factory=RegularizationConfig)
+    early_stopping: EarlyStoppingConfig = field(default_factory=EarlyStoppingConfig)
+    dev_metrics: DevMetricsConfig = field(default_factory=DevMetricsConfig)
     seed: int = 0
     accelerator: str = "cpu"
     devices: int = 1
+    num_nodes: int = 1
+    strategy: str = "auto"
+    precision: str = "32-true"
     num_workers: int = 0
     deterministic: bool = True
     threads: int = 2
@@ -231,8 +346,7 @@ def _validate(cfg: Config) -> None:
         raise ConfigError(
             f"config key 'data.label_rule': expected one of ['any', 'majority', 'centre'], got {cfg.data.label_rule!r}"
         )
-    if cfg.model.rnn not in ("lstm", "gru"):
-        raise ConfigError(f"config key 'model.rnn': expected 'lstm' or 'gru', got {cfg.model.rnn!r}")
+    _validate_model_train(cfg)
     for key, value in (("data.window_s", cfg.data.window_s), ("data.stride_s", cfg.data.stride_s),
                        ("data.step_s", cfg.data.step_s)):
         if value <= 0:
@@ -242,6 +356,61 @@ def _validate(cfg: Config) -> None:
         raise ConfigError(
             f"config key 'data.window_s': must be a whole number of steps of {cfg.data.step_s} s, got {cfg.data.window_s}"
         )
+
+
+def _check_option(key: str, value: Any, allowed) -> None:
+    if value not in allowed:
+        close = difflib.get_close_matches(str(value), [str(a) for a in allowed], n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ConfigError(f"config key {key!r}: expected one of {sorted(allowed)}, got {value!r}{hint}")
+
+
+def _validate_model_train(cfg: Config) -> None:
+    """Checks of the ``model.*`` and ``train.*`` keys (names against the registries, ranges)."""
+    from seizure.models import REGISTRY  # local: torch is imported only when validating
+    from seizure.models.cnn_rnn import CHANNEL_POOLINGS, FRONT_ENDS
+    from seizure.models.frontends import ACTIVATIONS, POOLINGS
+    from seizure.models.groups import KERNEL_GROUPS
+    from seizure.models.init import GATE_BIAS_INITIALIZERS, TENSOR_INITIALIZERS
+    from seizure.models.rnn import CELLS
+
+    m, t = cfg.model, cfg.train
+    _check_option("model.name", m.name, list(REGISTRY))
+    _check_option("model.rnn", m.rnn, list(CELLS))
+    _check_option("model.front_end", m.front_end, FRONT_ENDS)
+    _check_option("model.pooling", m.pooling, POOLINGS)
+    _check_option("model.channel_pooling", m.channel_pooling, CHANNEL_POOLINGS)
+    _check_option("model.activation", m.activation, list(ACTIVATIONS))
+    for group in ("conv", "rnn_input", "rnn_hidden", "bias", "output"):
+        _check_option(f"model.init.{group}", getattr(m.init, group), ["default", *TENSOR_INITIALIZERS])
+    _check_option("model.init.gate_bias", m.init.gate_bias, ["none", *GATE_BIAS_INITIALIZERS])
+    for key in ("dropout", "recurrent_dropout"):
+        if not 0.0 <= getattr(m, key) < 1.0:
+            raise ConfigError(f"config key 'model.{key}': expected a rate in [0, 1), got {getattr(m, key)}")
+    for key, value in (("model.input_noise", m.input_noise), ("train.regularization.l1", t.regularization.l1),
+                       ("train.regularization.l2", t.regularization.l2), ("train.weight_decay", t.weight_decay),
+                       ("train.gradient_clip_val", t.gradient_clip_val)):
+        if value < 0:
+            raise ConfigError(f"config key {key!r}: expected a number >= 0, got {value}")
+    for key, value in (("model.conv_channels", m.conv_channels), ("model.conv2d_channels", m.conv2d_channels)):
+        if not all(isinstance(v, int) and v > 0 for v in value):
+            raise ConfigError(f"config key {key!r}: expected a list of positive integers, got {value!r}")
+    if len(m.conv2d_kernel) != 2 or not all(isinstance(v, int) and v > 0 and v % 2 for v in m.conv2d_kernel):
+        raise ConfigError(f"config key 'model.conv2d_kernel': expected two odd positive integers, got {m.conv2d_kernel!r}")
+    if m.kernel_size <= 0 or m.kernel_size % 2 == 0:
+        raise ConfigError(f"config key 'model.kernel_size': expected an odd positive integer, got {m.kernel_size}")
+    for g in t.regularization.groups:
+        _check_option("train.regularization.groups", g, KERNEL_GROUPS)
+    _check_option("train.loss.name", t.loss.name, ["bce", "focal", "mse"])
+    _check_option("train.optimizer", t.optimizer, ["adamw", "adam", "sgd", "rmsprop"])
+    _check_option("train.scheduler", t.scheduler, ["none", "cosine", "step", "plateau"])
+    _check_option("train.gradient_clip_algorithm", t.gradient_clip_algorithm, ["norm", "value"])
+    _check_option("train.early_stopping.mode", t.early_stopping.mode, ["min", "max"])
+    monitors = ["val_loss", f"val_{t.loss.name}", "val_auroc", "val_ap", "val_ovlp_sensitivity", "val_ovlp_fa_per_24h"]
+    _check_option("train.early_stopping.monitor", t.early_stopping.monitor, monitors)
+    if t.early_stopping.patience < 1 or t.dev_metrics.every_n_epochs < 1 or t.dev_metrics.window_factor < 1:
+        raise ConfigError("config keys 'train.early_stopping.patience', 'train.dev_metrics.every_n_epochs' and "
+                          "'train.dev_metrics.window_factor' must be >= 1")
 
 
 def to_dict(cfg: Config) -> dict:

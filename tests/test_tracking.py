@@ -52,7 +52,7 @@ def test_same_config_seed_and_data_give_same_metrics(corpus, tmp_path, monkeypat
 
 def test_killed_training_is_marked_and_resumes_in_the_same_run(corpus, tmp_path):
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "MLFLOW_DISABLE_TELEMETRY": "true"}
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "MLFLOW_DISABLE_TELEMETRY": "true", "MLFLOW_TRACKING_URI": uri}
     cmd = [sys.executable, "-m", "pipelines.cli", "train",
            *_args(corpus, tmp_path, uri, "train.epochs=40", "data.stride_s=1")]
     log = open(tmp_path / "train.log", "w")

@@ -1,4 +1,9 @@
-"""Model registry: ``build_model(name, **kwargs)`` returns a plain ``nn.Module``."""
+"""Model registry: ``build_model(name, **kwargs)`` returns a plain ``nn.Module``.
+
+Every registered network takes the signal arguments first (``n_channels, sfreq, step_s``), maps
+a (B, rows, T) window to (B, S) per-step logits and documents its stage shapes. Initializations
+are in ``seizure.models.init``, regularizers in ``seizure.models.regularization``.
+"""
 
 from __future__ import annotations
 

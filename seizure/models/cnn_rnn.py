@@ -1,21 +1,28 @@
-"""Hybrid convolutional + gated recurrent network producing a per-step seizure probability.
+"""Hybrid convolutional + recurrent network producing a per-step seizure logit.
 
-Shapes (B batch, C montage channels, T samples, S = T / samples_per_step output steps):
+Stages of ``CnnRnn.forward_stages`` and their shapes (B batch, C montage channels, S output
+steps, ``sps`` input samples or frames per output step, k features per channel):
 
-1. input ``x``: (B, C, T)
-2. temporal convolutions shared by every channel: (B*C, 1, T) -> for each block k:
-   Conv1d(kernel_size, "same") + ELU + MaxPool(pools[k]) -> (B*C, F_k, T / prod(pools[:k+1]))
-3. channel pooling: mean and max over the C channels -> (B, 2 * F_last, S)
-   (so 20- and 22-channel montages feed the same network, and a seizure's location does not have
-   to be learned per channel)
-4. recurrent layers (LSTM or GRU, optionally bidirectional) over S: (B, S, H * directions)
-5. dropout + linear read-out: (B, S) logits; ``torch.sigmoid`` gives probabilities.
+- ``input``: raw front end (B, C, T) with T >= S * sps samples (the tail beyond the last whole
+  step is dropped); LFCC front end (B, C * k, n) with n >= S * sps frames, channel-major rows
+  (channel 0's k features first). Gaussian input noise (training only) keeps the shape.
+- ``front_end``: (B * C, F, S), the shared per-channel convolutions of
+  ``seizure.models.frontends`` (raw: (B * C, 1, S * sps) in; LFCC: (B * C, 1, S * sps, k) in),
+  F the last convolution's filter count.
+- ``channel_pool``: (B, D, S), channels combined at each step: ``meanmax`` D = 2F (mean and
+  max over channels: any montage size, location-free), ``mean``/``max`` D = F, ``conv`` D = 2F
+  (a learned 1x1 convolution over all C * F channel features + activation; needs the channel
+  count it was built with).
+- ``rnn``: (B, S, H * directions), recurrent layers over the S steps (``seizure.models.rnn``).
+- ``logits``: (B, S), dropout then a linear read-out per step; ``torch.sigmoid`` gives the
+  seizure probability of each step.
 
 Notes
 -----
-Golmohammadi et al. (2017) feed LFCC features through 2D then 1D convolutions into LSTM layers;
-the exact kernel and unit counts are not published. This network works on the raw montaged
-signal instead; the pooling factors are chosen so that one output step covers ``step_s`` seconds.
+Golmohammadi et al. (2017) feed LFCC features through 2-D then 1-D convolutions into LSTM
+layers; kernel sizes and unit counts are not published (``configs/model/golmohammadi2017.yaml``
+states what is assumed). The default network works on the raw montaged signal instead, with the
+pooling factors chosen so that one output step covers exactly ``step_s`` seconds.
 """
 
 from __future__ import annotations
@@ -25,48 +32,54 @@ import math
 import torch
 from torch import nn
 
-__all__ = ["CnnRnn", "pool_factors"]
+from seizure.models.frontends import LfccFrontEnd, RawFrontEnd, make_activation, pool_factors
+from seizure.models.regularization import GaussianNoise
+from seizure.models.rnn import Recurrent
 
+__all__ = ["CnnRnn", "pool_factors", "FRONT_ENDS", "CHANNEL_POOLINGS"]
 
-def pool_factors(samples_per_step: int, n_blocks: int) -> list[int]:
-    """Split ``samples_per_step`` into ``n_blocks`` integer pooling factors whose product is exact.
-
-    Larger factors first; e.g. 100 samples per step in 3 blocks -> [5, 5, 4].
-    """
-    factors: list[int] = []
-    n = samples_per_step
-    p = 2
-    while n > 1:
-        while n % p == 0:
-            factors.append(p)
-            n //= p
-        p += 1
-    blocks = [1] * n_blocks
-    for f in sorted(factors, reverse=True):
-        i = min(range(n_blocks), key=lambda k: blocks[k])
-        blocks[i] *= f
-    return sorted(blocks, reverse=True)
+FRONT_ENDS = ("raw", "lfcc")
+CHANNEL_POOLINGS = ("meanmax", "mean", "max", "conv")
 
 
 class CnnRnn(nn.Module):
-    """CNN front end over the raw montaged signal, then LSTM/GRU, per-step logits.
+    """Convolutional front end per channel, channel pooling, recurrent layers, per-step logits.
 
     Parameters
     ----------
     n_channels : int
-        Montage channels C (the network itself is channel-count agnostic; kept for the record).
+        Montage channels C (used by ``channel_pooling="conv"`` and to check LFCC input rows).
     sfreq : float
-        Input sampling rate in Hz.
+        Input rate in Hz: samples per second for the raw front end, frames per second for LFCC.
     step_s : float
-        Output step in seconds; ``sfreq * step_s`` must be an integer.
-    rnn : {"lstm", "gru"}
+        Output step in seconds; ``sfreq * step_s`` must be a whole number.
+    rnn : {"lstm", "gru", "minimal_rnn", "rnn_tanh", "rnn_relu"}
     conv_channels : list of int
-        Filters per convolution block (one pooling stage per block).
+        Filters of the 1-D convolution blocks (one pooling stage each).
     kernel_size : int
-        Temporal kernel length in samples.
+        Length of the 1-D kernels (odd).
     hidden_size, num_layers, bidirectional : recurrent layer settings.
     dropout : float
-        Dropout before the read-out (and between recurrent layers when ``num_layers > 1``).
+        Dropout before the read-out and between recurrent layers.
+    front_end : {"raw", "lfcc"}
+    n_features : int
+        Feature rows per channel k (1 for raw signal, 26 for the paper's LFCC).
+    conv2d_channels : list of int
+        Filters of the 2-D blocks over (frame, feature) (LFCC front end only).
+    conv2d_kernel : (int, int)
+        2-D kernel (frames, features), odd sizes.
+    pooling : {"max", "avg"}
+        Pooling over time (and features) inside the convolution blocks.
+    channel_pooling : {"meanmax", "mean", "max", "conv"}
+    activation : {"elu", "relu", "leaky_relu", "selu", "gelu", "tanh"}
+    batch_norm : bool
+        Batch normalization after every convolution.
+    recurrent_dropout : float
+        Variational dropout on the recurrent state (Gal & Ghahramani 2016).
+    input_noise : float
+        Standard deviation of Gaussian noise added to the input while training.
+    rnn_trainable : bool
+        False freezes the recurrent layers at their initialization (reservoir baseline).
     """
 
     def __init__(
@@ -75,53 +88,101 @@ class CnnRnn(nn.Module):
         sfreq: float,
         step_s: float = 1.0,
         rnn: str = "lstm",
-        conv_channels: tuple[int, ...] = (16, 32, 64),
+        conv_channels: list[int] | tuple[int, ...] = (16, 32, 64),
         kernel_size: int = 7,
         hidden_size: int = 64,
         num_layers: int = 1,
         bidirectional: bool = True,
         dropout: float = 0.3,
+        front_end: str = "raw",
+        n_features: int = 1,
+        conv2d_channels: list[int] | tuple[int, ...] = (8, 16),
+        conv2d_kernel: list[int] | tuple[int, int] = (3, 3),
+        pooling: str = "max",
+        channel_pooling: str = "meanmax",
+        activation: str = "elu",
+        batch_norm: bool = True,
+        recurrent_dropout: float = 0.0,
+        input_noise: float = 0.0,
+        rnn_trainable: bool = True,
     ) -> None:
         super().__init__()
         sps = sfreq * step_s
-        if abs(sps - round(sps)) > 1e-6:
+        if abs(sps - round(sps)) > 1e-6 or round(sps) < 1:
             raise ValueError(f"sfreq * step_s must be a whole number of samples, got {sps}")
+        for name, value, allowed in (
+            ("front_end", front_end, FRONT_ENDS),
+            ("channel_pooling", channel_pooling, CHANNEL_POOLINGS),
+            ("pooling", pooling, ("max", "avg")),
+        ):
+            if value not in allowed:
+                raise ValueError(f"{name} must be one of {list(allowed)}, got {value!r}")
+        if not 0.0 <= dropout < 1.0:
+            raise ValueError(f"dropout must be in [0, 1), got {dropout}")
+        if front_end == "raw" and n_features != 1:
+            raise ValueError(
+                f"the raw front end takes one row per channel, got n_features={n_features} "
+                "(is the cache made of LFCC features? then use front_end='lfcc')"
+            )
         self.samples_per_step = int(round(sps))
-        self.n_channels = n_channels
-        pools = pool_factors(self.samples_per_step, len(conv_channels))
-        layers: list[nn.Module] = []
-        in_ch = 1
-        for out_ch, pool in zip(conv_channels, pools):
-            layers += [
-                nn.Conv1d(in_ch, out_ch, kernel_size, padding=kernel_size // 2),
-                nn.BatchNorm1d(out_ch),
-                nn.ELU(),
-                nn.MaxPool1d(pool) if pool > 1 else nn.Identity(),
-            ]
-            in_ch = out_ch
-        self.conv = nn.Sequential(*layers)
-        rnn_cls = {"lstm": nn.LSTM, "gru": nn.GRU}[rnn]
-        self.rnn = rnn_cls(
-            2 * in_ch,
-            hidden_size,
-            num_layers=num_layers,
-            batch_first=True,
-            bidirectional=bidirectional,
-            dropout=dropout if num_layers > 1 else 0.0,
-        )
+        self.n_channels = int(n_channels)
+        self.n_features = int(n_features)
+        self.front_end_kind = front_end
+        self.channel_pooling = channel_pooling
+        self.noise = GaussianNoise(input_noise)
+        if front_end == "raw":
+            self.front = RawFrontEnd(self.samples_per_step, list(conv_channels), kernel_size, activation, pooling, batch_norm)
+        else:
+            self.front = LfccFrontEnd(
+                self.samples_per_step, self.n_features, list(conv2d_channels), conv2d_kernel,
+                list(conv_channels), kernel_size, activation, pooling, batch_norm,
+            )
+        f = self.front.out_channels
+        if channel_pooling == "conv":
+            self.mix = nn.Sequential(nn.Conv1d(self.n_channels * f, 2 * f, 1), make_activation(activation))
+            d = 2 * f
+        else:
+            self.mix = None
+            d = 2 * f if channel_pooling == "meanmax" else f
+        self.rnn = Recurrent(rnn, d, hidden_size, num_layers, bidirectional, dropout, recurrent_dropout, rnn_trainable)
         self.dropout = nn.Dropout(dropout)
-        self.head = nn.Linear(hidden_size * (2 if bidirectional else 1), 1)
+        self.head = nn.Linear(self.rnn.output_size, 1)
+
+    def forward_stages(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Every stage's output, keyed as in the module docstring (``logits`` last)."""
+        b, rows, t = x.shape
+        c, k, sps = self.n_channels, self.n_features, self.samples_per_step
+        if k > 1 and rows != c * k:
+            raise ValueError(f"expected {c} channels x {k} features = {c * k} input rows, got {rows}")
+        c = rows // k
+        s = t // sps
+        out = {"input": x}
+        x = self.noise(x[:, :, : s * sps])
+        if self.front_end_kind == "raw":
+            h = self.front(x.reshape(b * c, 1, s * sps))
+        else:  # (B, C*k, n) -> (B*C, 1, n, k)
+            h = self.front(x.reshape(b * c, k, s * sps).transpose(1, 2).unsqueeze(1))
+        out["front_end"] = h  # (B*C, F, S)
+        h = h.reshape(b, c, h.shape[1], h.shape[2])
+        if self.channel_pooling == "meanmax":
+            p = torch.cat([h.mean(dim=1), h.amax(dim=1)], dim=1)
+        elif self.channel_pooling == "mean":
+            p = h.mean(dim=1)
+        elif self.channel_pooling == "max":
+            p = h.amax(dim=1)
+        else:
+            if c != self.n_channels:
+                raise ValueError(f"channel_pooling='conv' was built for {self.n_channels} channels, got {c}")
+            p = self.mix(h.reshape(b, c * h.shape[2], h.shape[3]))
+        out["channel_pool"] = p  # (B, D, S)
+        r = self.rnn(p.transpose(1, 2))
+        out["rnn"] = r  # (B, S, H*dirs)
+        out["logits"] = self.head(self.dropout(r)).squeeze(-1)  # (B, S)
+        return out
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """(B, C, T) -> (B, T // samples_per_step) logits."""
-        b, c, t = x.shape
-        s = t // self.samples_per_step
-        x = x[:, :, : s * self.samples_per_step]
-        h = self.conv(x.reshape(b * c, 1, -1))  # (B*C, F, S)
-        h = h.reshape(b, c, h.shape[1], h.shape[2])
-        h = torch.cat([h.mean(dim=1), h.amax(dim=1)], dim=1)  # (B, 2F, S)
-        out, _ = self.rnn(h.transpose(1, 2))  # (B, S, H*dirs)
-        return self.head(self.dropout(out)).squeeze(-1)  # (B, S)
+        """(B, C, T) raw or (B, C * k, n) LFCC -> (B, S) logits, S = T // samples_per_step."""
+        return self.forward_stages(x)["logits"]
 
     def n_parameters(self) -> int:
         return int(sum(math.prod(p.shape) for p in self.parameters()))

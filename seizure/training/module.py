@@ -1,21 +1,88 @@
-"""LightningModule: a registered network trained with weighted BCE on per-step labels."""
+"""LightningModule: a registered network trained on per-step labels, with its loss, penalties,
+optimizer and window-level metrics all chosen from configuration.
+
+``build_module(cfg, n_channels, sfreq, pos_weight, rows_per_channel)`` is the entry point of the
+training pipeline; ``SeizureModule`` itself takes plain values (name, kwargs, dicts) so that it
+is rebuilt exactly from its saved hyperparameters.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+from typing import TYPE_CHECKING
+
 import lightning as L
 import torch
-from torch import nn
+import torch.nn.functional as F
 from torchmetrics.classification import BinaryAUROC, BinaryAveragePrecision
 
 from seizure.models import build_model
+from seizure.models.groups import KERNEL_GROUPS, parameter_groups
+from seizure.models.init import initialize
+from seizure.models.regularization import kernel_penalties, penalized_parameters
 
-__all__ = ["SeizureModule"]
+if TYPE_CHECKING:
+    from seizure.config import Config
+
+__all__ = ["LOSSES", "OPTIMIZERS", "SCHEDULERS", "SeizureModule", "build_module", "data_loss", "model_kwargs"]
+
+LOSSES = ("bce", "focal", "mse")
+OPTIMIZERS = ("adamw", "adam", "sgd", "rmsprop")
+SCHEDULERS = ("none", "cosine", "step", "plateau")
+
+
+def data_loss(
+    logits: torch.Tensor, y: torch.Tensor, name: str = "bce", pos_weight: float = 1.0, focal_gamma: float = 2.0
+) -> torch.Tensor:
+    """Mean per-step loss; seizure steps weigh ``pos_weight``, background steps 1.
+
+    Parameters
+    ----------
+    logits, y : Tensor, shape (B, S)
+        Logits and 0/1 labels.
+    name : {"bce", "focal", "mse"}
+        ``bce``: binary cross-entropy; ``focal``: ``(1 - p_t)^gamma`` times the cross-entropy
+        (Lin et al. 2017); ``mse``: ``(sigmoid(logit) - y)^2`` (the seed paper's loss).
+    """
+    w = 1.0 + (pos_weight - 1.0) * y
+    if name == "bce":
+        per = F.binary_cross_entropy_with_logits(logits, y, reduction="none")
+    elif name == "focal":
+        ce = F.binary_cross_entropy_with_logits(logits, y, reduction="none")
+        p_t = torch.exp(-ce)  # probability given to the true class
+        per = (1.0 - p_t).pow(focal_gamma) * ce
+    elif name == "mse":
+        per = (torch.sigmoid(logits) - y).pow(2)
+    else:
+        raise ValueError(f"unknown loss {name!r}; expected one of {list(LOSSES)}")
+    return (w * per).mean()
 
 
 class SeizureModule(L.LightningModule):
-    """Trains ``build_model(model_name, **model_kwargs)`` on (B, C, T) windows with (B, S) labels.
+    """Trains ``build_model(model_name, **model_kwargs)`` on (B, rows, T) windows with (B, S) labels.
 
-    Logged per epoch: ``train_loss``, ``val_loss``, ``val_auroc``, ``val_ap`` (step level).
+    Parameters
+    ----------
+    model_name, model_kwargs : the network (``seizure.models.build_model``).
+    lr, weight_decay : float
+        Learning rate; weight decay on kernels (not biases or normalization parameters).
+    pos_weight : float
+        Weight of seizure steps in the loss.
+    init : dict, optional
+        Keyword arguments of ``seizure.models.init.initialize`` (None keeps PyTorch's init).
+    loss : dict, optional
+        ``{"name": "bce" | "focal" | "mse", "focal_gamma": float}`` (default weighted BCE).
+    regularization : dict, optional
+        ``{"l1": float, "l2": float, "groups": [...]}`` kernel penalties (default none).
+    optim : dict, optional
+        ``{"optimizer", "momentum", "scheduler", "scheduler_step_epochs", "scheduler_gamma"}``
+        (default AdamW with cosine annealing over the run).
+
+    Notes
+    -----
+    Logged per epoch: ``train_loss`` (data loss + penalties, what is minimized), ``train_<loss>``
+    (e.g. ``train_bce``), ``train_l1``, ``train_l2``; ``val_loss`` and ``val_<loss>`` (data loss
+    only, comparable across penalties), ``val_auroc`` and ``val_ap`` (step level).
     """
 
     def __init__(
@@ -25,35 +92,66 @@ class SeizureModule(L.LightningModule):
         lr: float = 1e-3,
         weight_decay: float = 0.0,
         pos_weight: float = 1.0,
+        init: dict | None = None,
+        loss: dict | None = None,
+        regularization: dict | None = None,
+        optim: dict | None = None,
     ) -> None:
         super().__init__()
         self.save_hyperparameters()
         self.net = build_model(model_name, **model_kwargs)
-        self.loss_fn = nn.BCEWithLogitsLoss(pos_weight=torch.tensor(float(pos_weight)))
+        self.init_counts = initialize(self.net, **init) if init else {}
+        loss = {"name": "bce", "focal_gamma": 2.0, **(loss or {})}
+        if loss["name"] not in LOSSES:
+            raise ValueError(f"unknown loss {loss['name']!r}; expected one of {list(LOSSES)}")
+        self.loss_name, self.focal_gamma = loss["name"], float(loss["focal_gamma"])
+        self.pos_weight = float(pos_weight)
+        reg = {"l1": 0.0, "l2": 0.0, "groups": list(KERNEL_GROUPS), **(regularization or {})}
+        self.l1, self.l2 = float(reg["l1"]), float(reg["l2"])
+        self._penalized = penalized_parameters(self.net, reg["groups"])
+        self.optim = {
+            "optimizer": "adamw", "momentum": 0.9, "scheduler": "cosine",
+            "scheduler_step_epochs": 5, "scheduler_gamma": 0.5, **(optim or {}),
+        }  # fmt: skip
+        if self.optim["optimizer"] not in OPTIMIZERS:
+            raise ValueError(f"unknown optimizer {self.optim['optimizer']!r}; expected one of {list(OPTIMIZERS)}")
+        if self.optim["scheduler"] not in SCHEDULERS:
+            raise ValueError(f"unknown scheduler {self.optim['scheduler']!r}; expected one of {list(SCHEDULERS)}")
         self.val_auroc = BinaryAUROC()
         self.val_ap = BinaryAveragePrecision()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x)
 
-    def _loss(self, batch):
+    def _data_loss(self, batch):
         x, y = batch
         logits = self.net(x)
         y = y[:, : logits.shape[1]]
-        return self.loss_fn(logits, y), logits, y
+        return data_loss(logits, y, self.loss_name, self.pos_weight, self.focal_gamma), logits, y
+
+    def penalties(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """The current L1 and L2 kernel penalty terms (scalars, already multiplied by l1, l2)."""
+        return kernel_penalties(self._penalized, self.l1, self.l2)
 
     def training_step(self, batch, batch_idx):
-        loss, _, _ = self._loss(batch)
-        self.log("train_loss", loss, on_step=False, on_epoch=True, prog_bar=True)
-        return loss
+        loss, _, _ = self._data_loss(batch)
+        p1, p2 = self.penalties()
+        total = loss + p1 + p2
+        n = batch[0].shape[0]
+        kw = dict(on_step=False, on_epoch=True, batch_size=n)
+        self.log("train_loss", total, prog_bar=True, **kw)
+        self.log(f"train_{self.loss_name}", loss, **kw)
+        self.log("train_l1", p1, **kw)
+        self.log("train_l2", p2, **kw)
+        return total
 
     def validation_step(self, batch, batch_idx):
-        loss, logits, y = self._loss(batch)
-        probs = torch.sigmoid(logits).flatten()
-        target = y.flatten().long()
-        self.val_auroc.update(probs, target)
-        self.val_ap.update(probs, target)
-        self.log("val_loss", loss, on_step=False, on_epoch=True, prog_bar=True)
+        loss, logits, y = self._data_loss(batch)
+        self.val_auroc.update(torch.sigmoid(logits).flatten(), y.flatten().long())
+        self.val_ap.update(torch.sigmoid(logits).flatten(), y.flatten().long())
+        kw = dict(on_step=False, on_epoch=True, batch_size=batch[0].shape[0])
+        self.log("val_loss", loss, prog_bar=True, **kw)
+        self.log(f"val_{self.loss_name}", loss, **kw)
 
     def on_validation_epoch_end(self) -> None:
         self.log("val_auroc", self.val_auroc.compute(), prog_bar=True)
@@ -62,6 +160,78 @@ class SeizureModule(L.LightningModule):
         self.val_ap.reset()
 
     def configure_optimizers(self):
-        opt = torch.optim.AdamW(self.parameters(), lr=self.hparams.lr, weight_decay=self.hparams.weight_decay)
-        sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(1, self.trainer.max_epochs))
+        o = self.optim
+        trainable = [i for i in parameter_groups(self.net) if i.param.requires_grad]
+        kernels = [i.param for i in trainable if i.group in KERNEL_GROUPS]
+        others = [i.param for i in trainable if i.group not in KERNEL_GROUPS]
+        groups = [{"params": kernels, "weight_decay": self.hparams.weight_decay}, {"params": others, "weight_decay": 0.0}]
+        lr = self.hparams.lr
+        if o["optimizer"] == "adamw":
+            opt = torch.optim.AdamW(groups, lr=lr)
+        elif o["optimizer"] == "adam":
+            opt = torch.optim.Adam(groups, lr=lr)
+        elif o["optimizer"] == "sgd":
+            opt = torch.optim.SGD(groups, lr=lr, momentum=o["momentum"])
+        else:
+            opt = torch.optim.RMSprop(groups, lr=lr, momentum=o["momentum"])
+        if o["scheduler"] == "none":
+            return opt
+        if o["scheduler"] == "cosine":
+            epochs = self.trainer.max_epochs if self.trainer.max_epochs and self.trainer.max_epochs > 0 else 1
+            sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=epochs)
+        elif o["scheduler"] == "step":
+            sched = torch.optim.lr_scheduler.StepLR(opt, o["scheduler_step_epochs"], o["scheduler_gamma"])
+        else:
+            sched = torch.optim.lr_scheduler.ReduceLROnPlateau(
+                opt, mode="min", factor=o["scheduler_gamma"], patience=o["scheduler_step_epochs"]
+            )
+            return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "monitor": "val_loss"}}
         return {"optimizer": opt, "lr_scheduler": sched}
+
+
+def model_kwargs(cfg: "Config", n_channels: int, sfreq: float, rows_per_channel: int = 1) -> dict:
+    """Network keyword arguments from ``cfg.model`` and the data.
+
+    Parameters
+    ----------
+    n_channels : int
+        Montage channels (22 for TCP), not rows of the cache.
+    sfreq : float
+        Rate of the cached rows in Hz (frames per second for LFCC).
+    rows_per_channel : int
+        Feature rows per channel in the cache (1 for signals, 26 for the paper's LFCC).
+    """
+    kw = {k: v for k, v in dataclasses.asdict(cfg.model).items() if k not in ("name", "init")}
+    for key in ("conv_channels", "conv2d_channels", "conv2d_kernel"):
+        kw[key] = list(kw[key])
+    kw.update(n_channels=int(n_channels), sfreq=float(sfreq), step_s=cfg.data.step_s, n_features=int(rows_per_channel))
+    return kw
+
+
+def build_module(
+    cfg: "Config", n_channels: int, sfreq: float, pos_weight: float, rows_per_channel: int = 1
+) -> SeizureModule:
+    """The LightningModule of a run: network, initialization, loss, penalties, optimizer from ``cfg``.
+
+    Call after seeding (``L.seed_everything``): the initialization draws from the global RNG.
+    ``init.chrono_max_steps = 0`` becomes the window length in steps.
+    """
+    init = dataclasses.asdict(cfg.model.init)
+    if init["chrono_max_steps"] <= 0:
+        init["chrono_max_steps"] = float(round(cfg.data.window_s / cfg.data.step_s))
+    t = cfg.train
+    optim = {
+        "optimizer": t.optimizer, "momentum": t.momentum, "scheduler": t.scheduler,
+        "scheduler_step_epochs": t.scheduler_step_epochs, "scheduler_gamma": t.scheduler_gamma,
+    }  # fmt: skip
+    return SeizureModule(
+        cfg.model.name,
+        model_kwargs(cfg, n_channels, sfreq, rows_per_channel),
+        lr=t.lr,
+        weight_decay=t.weight_decay,
+        pos_weight=pos_weight,
+        init=init,
+        loss=dataclasses.asdict(t.loss),
+        regularization=dataclasses.asdict(t.regularization),
+        optim=optim,
+    )
