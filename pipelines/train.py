@@ -154,7 +154,7 @@ def train(
     (run_dir / "config.yaml").write_text(yaml.safe_dump(resolved, sort_keys=False))
 
     say("preparing recordings (montage, filtering, cache)...")
-    by_split, exclusions = prepare(cfg, exclusions_path=run_dir / "exclusions.json")
+    by_split, exclusions = prepare(cfg, exclusions_path=run_dir / "exclusions.json", layout=cfg.data.layout)
     for split in ("train", "dev", "eval"):
         if not by_split.get(split):
             raise ValueError(f"{cfg.data.root}: split '{split}' has no usable recording")
@@ -167,7 +167,7 @@ def train(
     dm = SeizureDataModule(
         by_split["train"], by_split["dev"], cfg.data.window_s, cfg.data.stride_s, cfg.data.step_s,
         cfg.data.label_rule, cfg.train.batch_size, cfg.train.seizure_oversample, cfg.train.num_workers,
-        cfg.train.seed,
+        cfg.train.seed, patient_balance=cfg.train.patient_balance,
     )
     pos = dm.positive_fraction()
     pos_weight = _pos_weight(cfg, pos)

@@ -63,6 +63,7 @@ class DataConfig:
     stride_s: float = 4.0
     step_s: float = 1.0
     label_rule: str = "majority"
+    layout: str = "auto"
     jobs: int = 1
 
 
@@ -210,6 +211,7 @@ class TrainConfig:
     strategy: str = "auto"
     precision: str = "32-true"
     num_workers: int = 0
+    patient_balance: bool = False
     deterministic: bool = True
     threads: int = 2
 
@@ -261,6 +263,11 @@ def _coerce(value: Any, typ: Any, key: str) -> Any:
             raise ConfigError(f"config key {key!r}: expected an integer, got {value!r}")
         return value
     if typ is float:
+        if isinstance(value, str):  # YAML 1.1 reads 1e-4 (no dot) as a string
+            try:
+                value = float(value)
+            except ValueError:
+                pass
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ConfigError(f"config key {key!r}: expected a number, got {value!r}")
         return float(value)
@@ -342,6 +349,16 @@ def _validate(cfg: Config) -> None:
             raise ConfigError(
                 f"config key 'data.preprocessing': unknown step {step['name']!r}{_suggest(step['name'], list(STEPS))}"
             )
+    from seizure.preprocessing import StepError, check_steps
+
+    try:
+        check_steps(cfg.data.preprocessing)
+    except StepError as exc:
+        raise ConfigError(f"config key 'data.preprocessing': {exc}") from None
+    if cfg.data.layout not in ("auto", "tusz_v2", "tusz_v1", "bids", "plain"):
+        raise ConfigError(
+            f"config key 'data.layout': expected one of ['auto', 'tusz_v2', 'tusz_v1', 'bids', 'plain'], got {cfg.data.layout!r}"
+        )
     if cfg.data.label_rule not in ("any", "majority", "centre"):
         raise ConfigError(
             f"config key 'data.label_rule': expected one of ['any', 'majority', 'centre'], got {cfg.data.label_rule!r}"
