@@ -8,7 +8,7 @@ TORCH_PIN := $(if $(shell command -v nvidia-smi 2>/dev/null),,-c requirements/to
 export MLFLOW_DISABLE_TELEMETRY := true
 export OMP_WAIT_POLICY := PASSIVE
 
-.PHONY: setup demo test bench clean-demo
+.PHONY: setup browser demo test bench clean-demo
 
 $(STAMP): pyproject.toml requirements/constraints.txt requirements/torch-cpu.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -17,13 +17,23 @@ $(STAMP): pyproject.toml requirements/constraints.txt requirements/torch-cpu.txt
 
 setup: $(STAMP)
 
+# Headless Chromium for the report's browser test and PDF printing (Debian's package; root on CI).
+CHROMIUM := /usr/bin/chromium
+browser:
+	@test -x $(CHROMIUM) || { apt-get update -q && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -q --no-install-recommends chromium fonts-dejavu-core; }
+
 demo: setup
 	$(VENV)/bin/seizure demo
 
-test: setup
+test: setup browser
 	$(PY) -m pytest
 
+# braindecode (the benchmark's reference pipeline) comes with torchaudio, whose bundled CUDA
+# libraries do not load beside CPU torch; its pure-Python fallbacks are enough, so drop the libs.
 bench: setup
+	$(PY) -m pip install -q -c requirements/constraints.txt $(TORCH_PIN) -e ".[bench]"
+	rm -f $$($(PY) -c "import importlib.util as u, os; s = u.find_spec('torchaudio'); print(os.path.join(os.path.dirname(s.origin), 'lib', '*.so') if s else '')")
 	$(PY) benchmarks/run.py
 
 clean-demo:

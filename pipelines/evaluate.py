@@ -155,7 +155,9 @@ def evaluate_run(net, by_split: dict, exclusions: list, cfg: Config, run_dir: Pa
         for name in ("config.yaml", "splits.json", "exclusions.json", "postprocess.json", "model.json"):
             if (run_dir / name).is_file():
                 tracker.log_artifact(run_dir / name)
-        tracker.log_artifact(report_html, "report")
+        for name in ("report.html", "report.json", "report.pdf"):
+            if (run_dir / name).is_file():
+                tracker.log_artifact(run_dir / name, "report")
     return doc
 
 

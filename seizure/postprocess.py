@@ -84,6 +84,21 @@ class EventDetector:
             raise ValueError("EventDetector has no threshold: fit it first or pass threshold=")
         return probs_to_events(probs, self.step_s, thr, self.smooth_s, self.min_duration_s, self.merge_gap_s, duration)
 
+    @classmethod
+    def from_dict(cls, d: dict) -> "EventDetector":
+        """Inverse of :meth:`to_dict`.
+
+        Raises
+        ------
+        ValueError
+            For an unknown key (naming it and the allowed ones).
+        """
+        allowed = {"step_s", "smooth_s", "min_duration_s", "merge_gap_s", "threshold_"}
+        unknown = sorted(set(d) - allowed)
+        if unknown:
+            raise ValueError(f"post-processing settings: unknown key(s) {unknown}; expected {sorted(allowed)}")
+        return cls(**d)
+
     def to_dict(self) -> dict:
         return {
             "step_s": self.step_s,

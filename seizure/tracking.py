@@ -119,6 +119,8 @@ class Tracker:
         with torch.no_grad():
             output = net(torch.from_numpy(input_example)).numpy()
         signature = mlflow.models.infer_signature(input_example, output)
+        # the pickle format is chosen on purpose (see above); silence MLflow's generic warning about it
+        logging.getLogger("mlflow.pytorch").setLevel(logging.ERROR)
         info = mlflow.pytorch.log_model(
             net,
             name="model",

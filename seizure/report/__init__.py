@@ -1,119 +1,110 @@
-"""Evaluation report: a self-contained HTML page (figures embedded) rendered with Jinja2."""
+"""Clinical evaluation report: ``report.html`` (self-contained), ``report.json`` (every number), ``report.pdf``.
+
+Modules: :mod:`~seizure.report.data` (what is scored), :mod:`~seizure.report.compute` (the numbers),
+:mod:`~seizure.report.stats` (intervals, per-seizure matching), :mod:`~seizure.report.model_card`,
+:mod:`~seizure.report.plots`, :mod:`~seizure.report.render` (HTML) and :mod:`~seizure.report.pdf`.
+
+Nothing identifying is used: recordings are named by file base name, references come from the
+annotation files, and no EDF header field other than channel names, rates and duration is read.
+"""
 
 from __future__ import annotations
 
+import json
+import os
 from pathlib import Path
 
-import jinja2
-import numpy as np
+from seizure.report.compute import build_document
+from seizure.report.data import EvalRecording, ReportInput, input_from_detections, input_from_run
+from seizure.report.pdf import write_pdf
+from seizure.report.render import make_figures, render_html
 
-from seizure.postprocess import smooth
-from seizure.report.plots import SEED_ANCHORS, operating_curve_png, timeline_png
-
-__all__ = ["write_report"]
-
-
-def _env() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-    )
-
-
-def _pct(x) -> str:
-    return "n/a" if x is None else f"{100 * x:.1f}%"
+__all__ = [
+    "EvalRecording",
+    "ReportInput",
+    "input_from_run",
+    "input_from_detections",
+    "build_document",
+    "build_report",
+    "write_report",
+]
 
 
-def _num(x, digits: int = 2) -> str:
-    return "n/a" if x is None else f"{x:.{digits}f}"
+def _write_text(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
 
 
-def write_report(doc: dict, eval_entries: list, run_dir: str | Path, max_timelines: int = 6) -> Path:
-    """Render ``report.html`` in ``run_dir`` from the metrics document of a run.
+def build_report(inp: ReportInput, out_dir: str | Path, pdf: str | None = "auto", n_boot: int = 2000) -> dict:
+    """Compute, render and write the report files.
 
-    The page holds only derived numbers, channel-free signals summaries and file base names; no
-    EDF header field other than duration is used. Every string is HTML-escaped by the template engine.
+    Parameters
+    ----------
+    inp : ReportInput
+    out_dir : path
+        Folder receiving ``report.html``, ``report.json`` and ``report.pdf``.
+    pdf : {"auto", "chromium", "matplotlib"} or None
+        PDF engine (None: no PDF).
+    n_boot : int
+        Bootstrap resamples.
+
+    Returns
+    -------
+    dict
+        ``html``, ``json``, ``pdf`` (paths; ``pdf`` None when not written), ``pdf_engine`` and
+        ``doc`` (the report document, as written to ``report.json``).
     """
-    run_dir = Path(run_dir)
-    results = doc["results"]
-    step_s = results["model"]["detector"]["step_s"]
-    curves, figures = {}, []
-    for metric in ("ovlp", "taes"):
-        curves[metric] = operating_curve_png(
-            {name: results[name]["eval_curve"][metric] for name in results},
-            {
-                name: (
-                    results[name]["eval"]["metrics"][metric]["seiz"]["fa_per_24h"],
-                    results[name]["eval"]["metrics"][metric]["seiz"]["sensitivity"],
-                )
-                for name in results
-            },
-            metric,
-        )
-    ranked = sorted(eval_entries, key=lambda e: (-len(e.seizures), e.meta["bname"]))[:max_timelines]
-    for entry in ranked:
-        bname = entry.meta["bname"]
-        probs = {
-            name: smooth(
-                np.load(run_dir / "probs" / name / f"{bname}.npy"),
-                results[name]["detector"]["step_s"],
-                results[name]["detector"]["smooth_s"],
-            )
-            for name in results
-        }
-        figures.append(
-            {
-                "title": bname,
-                "png": timeline_png(
-                    f"{bname} ({entry.duration / 60:.1f} min, {len(entry.seizures)} seizures)",
-                    step_s,
-                    probs,
-                    {n: results[n]["detector"]["threshold_"] for n in results},
-                    entry.seizures,
-                    {n: [(a, b) for a, b, _ in results[n]["events"].get(bname, [])] for n in results},
-                ),
-            }
-        )
-    rows = []
-    for name in results:
-        for metric in ("ovlp", "taes"):
-            s = results[name]["eval"]["metrics"][metric]["seiz"]
-            rows.append(
-                {
-                    "detector": name,
-                    "metric": metric.upper(),
-                    "sensitivity": _pct(s["sensitivity"]),
-                    "fa": _num(s["fa_per_24h"]),
-                    "precision": _pct(s["precision"]),
-                    "f1": _num(s["f1"], 3),
-                    "hits": _num(s["hits"], 2),
-                    "targets": _num(s["targets"], 0),
-                    "false_alarms": _num(s["false_alarms"], 2),
-                    "threshold": _num(results[name]["detector"]["threshold_"], 3),
-                }
-            )
-    matched = []
-    for metric, m in doc["matched"].items():
-        matched.append(
-            {
-                "metric": metric.upper(),
-                "fa": _num(m["max_fa_per_24h"]),
-                "model": _pct(m["model"]["sensitivity"]) if m["model"] else "n/a",
-                "baseline": _pct(m["baseline"]["sensitivity"]) if m["baseline"] else "n/a",
-            }
-        )
-    html = _env().get_template("report.html").render(
-        doc=doc,
-        rows=rows,
-        matched=matched,
-        curves=curves,
-        figures=figures,
-        anchors=SEED_ANCHORS,
-        data_rows=[{"split": s, **v} for s, v in doc["data"].items()],
-        pct=_pct,
-        num=_num,
-    )
-    out = run_dir / "report.html"
-    out.write_text(html)
-    return out
+    if pdf not in (None, "auto", "chromium", "matplotlib"):
+        raise ValueError(f"pdf engine must be one of ['auto', 'chromium', 'matplotlib'] or None, got {pdf!r}")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    doc = build_document(inp, n_boot=n_boot)
+    figures = make_figures(doc, inp.records)
+    html_path = out / "report.html"
+    _write_text(html_path, render_html(doc, figures))
+    pdf_path, engine = None, None
+    if pdf:
+        pdf_path = out / "report.pdf"
+        engine = write_pdf(doc, figures, html_path, pdf_path, engine=pdf)
+    doc["outputs"] = {"html": html_path.name, "json": "report.json", "pdf": pdf_path.name if pdf_path else None,
+                      "pdf_engine": engine, "figures": [f["id"] for sec in figures.values() for f in sec]}
+    json_path = out / "report.json"
+    _write_text(json_path, json.dumps(doc, indent=1, default=float))
+    return {"html": html_path, "json": json_path, "pdf": pdf_path, "pdf_engine": engine, "doc": doc}
+
+
+def write_report(doc: dict, eval_entries: list, run_dir: str | Path, pdf: str | None = "auto",
+                 log_to_mlflow: bool = False) -> Path:
+    """Report of a training run, called by training right after evaluation.
+
+    Parameters
+    ----------
+    doc : dict
+        The run's metrics document (``run_id``, ``results``, ``data``, ``exclusions``, ``model`` ...).
+    eval_entries : list of CachedRecording
+        The evaluated recordings (their ``meta["edf"]`` locate the references).
+    run_dir : path
+        Run folder holding ``hyp/model/`` and ``probs/model/``; the report files are written there.
+    pdf : str or None
+        PDF engine (see :func:`build_report`).
+    log_to_mlflow : bool
+        Also log ``report.html``, ``report.json`` and ``report.pdf`` to the run ``doc["run_id"]``
+        (artifact folder ``report``).
+
+    Returns
+    -------
+    Path
+        ``report.html`` (``report.json`` and ``report.pdf`` are beside it).
+    """
+    from seizure.tracking import git_commit
+
+    inp = input_from_run(run_dir, doc=doc, eval_edfs=[e.meta["edf"] for e in eval_entries])
+    inp.git_commit = git_commit()
+    paths = build_report(inp, run_dir, pdf=pdf)
+    if log_to_mlflow and doc.get("run_id"):
+        from seizure.tracking import log_report
+
+        log_report(doc["run_id"], [p for p in (paths["html"], paths["json"], paths["pdf"]) if p],
+                   doc.get("tracking_uri", ""))
+    return paths["html"]

@@ -1,0 +1,195 @@
+"""A trained detector ready for new recordings: network, preprocessing, post-processing.
+
+A detector is loaded from a training run folder (``config.yaml``, ``model_state.pt``,
+``postprocess.json``, ``metrics.json``) or from MLflow (``models:/NAME/VERSION``,
+``models:/NAME@ALIAS`` or ``runs:/RUN_ID/model``: the pickled network plus the same files logged as
+artifacts of its run). The operating point is ``operating_point.json`` when one was fitted and
+stored with the model (see :mod:`seizure.detection.operating`), else the ``postprocess.json``
+written by training.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from torch import nn
+
+from seizure.postprocess import EventDetector
+
+__all__ = ["Detector", "load_detector", "detector_from_dict", "OPERATING_POINT_FILE", "INFERENCE_WINDOW_FACTOR"]
+
+#: File holding a fitted operating point, stored beside the model (run folder / run artifacts).
+OPERATING_POINT_FILE = "operating_point.json"
+#: Inference windows are this many training windows long (as in ``pipelines.evaluate.model_probs``).
+INFERENCE_WINDOW_FACTOR = 4
+_RUN_FILES = ("config.yaml", "postprocess.json", OPERATING_POINT_FILE, "metrics.json", "splits.json", "model.json")
+
+
+@dataclass
+class Detector:
+    """Everything needed to turn an EDF into seizure events.
+
+    Attributes
+    ----------
+    net : nn.Module
+        (B, 22, T) -> (B, T // samples_per_step) logits.
+    steps : list of dict
+        Preprocessing steps after the TCP montage.
+    step_s, window_s : float
+        Output step and training window (seconds).
+    postprocess : EventDetector
+        Smoothing, threshold, minimum duration and merge gap (the operating point).
+    info : dict
+        Provenance: ``source``, ``run_id``, ``tracking_uri``, ``model_uri``, ``config_hash``,
+        ``model`` (name, kwargs, n_parameters), ``operating_point`` (file and how it was chosen),
+        ``config`` (the resolved training configuration), ``training_data`` (split summaries),
+        ``splits_file`` (the run's ``splits.json`` if present).
+    """
+
+    net: nn.Module
+    steps: list[dict]
+    step_s: float
+    window_s: float
+    postprocess: EventDetector
+    info: dict = field(default_factory=dict)
+
+    @property
+    def window_steps(self) -> int:
+        """Inference window in steps."""
+        return int(round(self.window_s / self.step_s)) * INFERENCE_WINDOW_FACTOR
+
+
+def detector_from_dict(d: dict) -> EventDetector:
+    """A fitted ``EventDetector`` from its ``to_dict()`` form.
+
+    Raises
+    ------
+    ValueError
+        For an unknown key or a missing ``threshold_``.
+    """
+    det = EventDetector.from_dict(d)
+    if det.threshold_ is None:
+        raise ValueError("post-processing settings have no fitted 'threshold_'")
+    return det
+
+
+def _read_operating_point(folder: Path) -> tuple[EventDetector, dict]:
+    fitted = folder / OPERATING_POINT_FILE
+    if fitted.is_file():
+        doc = json.loads(fitted.read_text())
+        fit = {k: v for k, v in doc.get("fit", {}).items() if k != "candidates"}
+        return detector_from_dict(doc["postprocess"]), {"file": OPERATING_POINT_FILE, **fit}
+    pp = folder / "postprocess.json"
+    if not pp.is_file():
+        raise FileNotFoundError(f"{folder}: no postprocess.json or {OPERATING_POINT_FILE} (post-processing settings)")
+    op = {"file": "postprocess.json", "chosen_by": "training", "split": "dev", "metric": "ovlp"}
+    metrics = folder / "metrics.json"
+    if metrics.is_file():
+        op.update((json.loads(metrics.read_text()).get("results", {}).get("model") or {}).get("dev_fit") or {})
+    return detector_from_dict(json.loads(pp.read_text())), op
+
+
+def _model_spec(folder: Path, cfg: dict) -> dict:
+    """Network name and keyword arguments: ``model.json``, else ``metrics.json``, else the config
+    (every ``model.*`` key but ``name`` and ``init``, plus the signal arguments)."""
+    for name, key in (("model.json", None), ("metrics.json", "model")):
+        path = folder / name
+        if path.is_file():
+            doc = json.loads(path.read_text())
+            spec = doc.get(key) if key else doc
+            if spec and "kwargs" in spec:
+                return spec
+    m = {k: v for k, v in cfg["model"].items() if k not in ("name", "init")}
+    kwargs = {"n_channels": 22, "sfreq": float(cfg["data"]["sfreq"]), "step_s": float(cfg["data"]["step_s"]), **m}
+    return {"name": cfg["model"]["name"], "kwargs": kwargs}
+
+
+def _provenance(folder: Path) -> dict:
+    metrics = folder / "metrics.json"
+    doc = json.loads(metrics.read_text()) if metrics.is_file() else {}
+    splits = folder / "splits.json"
+    return {
+        "run_id": doc.get("run_id"),
+        "tracking_uri": doc.get("tracking_uri"),
+        "config_hash": doc.get("config_hash"),
+        "training_data": doc.get("data"),
+        "splits_file": str(splits) if splits.is_file() else None,
+    }
+
+
+def _assemble(folder: Path, net: nn.Module | None, source: str) -> Detector:
+    import torch
+
+    from seizure.config import config_hash
+    from seizure.models import build_model
+
+    cfg_path = folder / "config.yaml"
+    if not cfg_path.is_file():
+        raise FileNotFoundError(f"{folder}: no config.yaml (the training configuration)")
+    cfg = yaml.safe_load(cfg_path.read_text())
+    spec = _model_spec(folder, cfg)
+    if net is None:
+        state = folder / "model_state.pt"
+        if not state.is_file():
+            raise FileNotFoundError(f"{folder}: no model_state.pt (the network weights)")
+        net = build_model(spec["name"], **spec["kwargs"])
+        net.load_state_dict(torch.load(state, map_location="cpu", weights_only=True))
+    net.eval()
+    postprocess, op = _read_operating_point(folder)
+    step_s = float(cfg["data"]["step_s"])
+    if abs(postprocess.step_s - step_s) > 1e-9:
+        raise ValueError(f"{folder}: post-processing step {postprocess.step_s} s differs from the model's {step_s} s")
+    n_params = sum(p.numel() for p in net.parameters())
+    info = {
+        "source": source,
+        **_provenance(folder),
+        "model": {"name": spec["name"], "kwargs": spec["kwargs"], "n_parameters": int(n_params)},
+        "operating_point": op,
+        "config": cfg,
+    }
+    info["config_hash"] = info["config_hash"] or config_hash(cfg)
+    return Detector(net, list(cfg["data"]["preprocessing"]), step_s, float(cfg["data"]["window_s"]), postprocess, info)
+
+
+def load_detector(spec: str | Path, tracking_uri: str = "", work_dir: str | Path | None = None) -> Detector:
+    """Load a trained detector.
+
+    Parameters
+    ----------
+    spec : str or path
+        A training run folder, or ``models:/NAME/VERSION``, ``models:/NAME@ALIAS`` or
+        ``runs:/RUN_ID/model``.
+    tracking_uri : str
+        MLflow tracking URI for model URIs (default: ``$MLFLOW_TRACKING_URI`` or ``./mlflow.db``).
+    work_dir : path, optional
+        Where the run's artifacts are downloaded for a model URI (default: a temporary folder).
+
+    Raises
+    ------
+    FileNotFoundError
+        If the folder lacks a file, naming it.
+    ValueError
+        If ``spec`` is neither a folder nor a model URI.
+    """
+    text = str(spec)
+    if text.startswith(("models:/", "runs:/")):
+        from seizure.tracking import download_run_artifacts, load_model
+
+        net, run_id, resolved_uri = load_model(text, tracking_uri)
+        dst = Path(work_dir) if work_dir else Path(tempfile.mkdtemp(prefix="seizure-model-"))
+        dst.mkdir(parents=True, exist_ok=True)
+        download_run_artifacts(run_id, list(_RUN_FILES), dst, tracking_uri)
+        det = _assemble(dst, net, text)
+        det.info.update({"run_id": run_id, "tracking_uri": resolved_uri, "model_uri": text})
+        return det
+    folder = Path(text)
+    if folder.is_dir():
+        return _assemble(folder, None, str(folder))
+    raise ValueError(
+        f"--model {text!r}: expected a training run folder (config.yaml, model_state.pt, postprocess.json) "
+        "or an MLflow model URI models:/NAME/VERSION, models:/NAME@ALIAS or runs:/RUN_ID/model"
+    )
