@@ -180,6 +180,7 @@ def main(argv=None) -> int:
     ap.add_argument("--pipelines", nargs="+", default=["seizure", "braindecode"])
     ap.add_argument("--limit", type=int, help="only the first N recordings")
     ap.add_argument("--json", help="write the results here")
+    ap.add_argument("--out", help="directory for prepare.json in the format of benchmarks/run.py")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.worker:
@@ -208,7 +209,33 @@ def main(argv=None) -> int:
               f"{r['peak_rss_mib']:>8.0f} {r['peak_rss_prepare_mib']:>8.0f} {r['peak_anon_mib']:>8.0f}")  # fmt: skip
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=1))
+    if args.out:
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "prepare.json").write_text(json.dumps({"rows": _summary_rows(rows), "runs": rows}, indent=1))
     return 0
+
+
+def _summary_rows(rows: list[dict]) -> list[dict]:
+    """One row per (jobs, figure): ours with braindecode as the reference, for benchmarks/run.py."""
+    out = []
+    for jobs in sorted({r["jobs"] for r in rows}):
+        ours = next((r for r in rows if r["pipeline"] == "seizure" and r["jobs"] == jobs), None)
+        ref = next((r for r in rows if r["pipeline"] == "braindecode" and r["jobs"] == jobs), None)
+        if ours is None:
+            continue
+        for key, label, unit, higher in (
+            ("eeg_h_per_s", "EEG hours prepared per second", "h/s", True),
+            ("x_realtime_per_process", "x real time per process", "x", True),
+            ("peak_rss_prepare_mib", "peak RSS while preparing", "MiB", False),
+        ):
+            ref_v = ref[key] if ref else None
+            ratio = None
+            if ref_v:
+                ratio = ours[key] / ref_v if higher else ref_v / max(ours[key], 1e-9)
+            out.append({"figure": f"{label} (jobs={jobs}, {ours['hours']:.1f} h)", "value": ours[key], "unit": unit,
+                        "reference": "braindecode" if ref else None, "reference_value": ref_v, "ratio": ratio})
+    return out
 
 
 if __name__ == "__main__":
