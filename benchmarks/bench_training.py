@@ -29,7 +29,7 @@ import torch  # noqa: E402
 
 from seizure.cache import prepare_corpus  # noqa: E402
 from seizure.config import load_config  # noqa: E402
-from seizure.inference import predict_signals  # noqa: E402
+from seizure.inference import INFERENCE_WINDOW_FACTOR, predict_signals  # noqa: E402
 from seizure.io.corpus import index_tusz  # noqa: E402
 from seizure.models import build_model  # noqa: E402
 from seizure.synth import generate_corpus  # noqa: E402
@@ -78,7 +78,7 @@ def _inference_rate(net, entries, cfg) -> float:
     t = time.perf_counter()
     for e in entries:
         n = int(e.duration // cfg.data.step_s)
-        predict_signals(net, e.signals, sps, n, int(cfg.data.window_s / cfg.data.step_s) * 4)
+        predict_signals(net, e.signals, sps, n, int(cfg.data.window_s / cfg.data.step_s) * INFERENCE_WINDOW_FACTOR)
         seconds += n * cfg.data.step_s
     return seconds / (time.perf_counter() - t)
 

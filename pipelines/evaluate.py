@@ -9,7 +9,7 @@ import numpy as np
 from seizure.baseline import baseline_scores
 from seizure.cache import CachedRecording
 from seizure.config import Config
-from seizure.inference import predict_signals
+from seizure.inference import INFERENCE_WINDOW_FACTOR, predict_signals
 from seizure.io.annotations import Annotation, Event, write_csv_bi
 from seizure.operating_point import best_sensitivity_at, fit_threshold, sweep, candidate_thresholds
 from seizure.postprocess import EventDetector
@@ -27,7 +27,7 @@ def model_probs(net, entries: list[CachedRecording], cfg: Config) -> list[np.nda
     sps = int(round(cfg.data.step_s * entries[0].sfreq)) if entries else 0
     window_steps = int(round(cfg.data.window_s / cfg.data.step_s))
     return [
-        predict_signals(net, e.signals, sps, _n_steps(e, cfg.data.step_s), window_steps * 4)
+        predict_signals(net, e.signals, sps, _n_steps(e, cfg.data.step_s), window_steps * INFERENCE_WINDOW_FACTOR)
         for e in entries
     ]
 
@@ -160,21 +160,3 @@ def evaluate_run(net, by_split: dict, exclusions: list, cfg: Config, run_dir: Pa
                 tracker.log_artifact(run_dir / name, "report")
     return doc
 
-
-def load_run_model(run_dir: str | Path):
-    """Rebuild the trained network of a run folder from ``model.json`` and ``model_state.pt``."""
-    import json
-
-    import torch
-
-    from seizure.models import build_model
-
-    run_dir = Path(run_dir)
-    spec_path, state_path = run_dir / "model.json", run_dir / "model_state.pt"
-    for p in (spec_path, state_path):
-        if not p.is_file():
-            raise FileNotFoundError(f"{p}: missing; {run_dir} is not a finished training run folder")
-    spec = json.loads(spec_path.read_text())
-    net = build_model(spec["name"], **spec["kwargs"])
-    net.load_state_dict(torch.load(state_path, map_location="cpu", weights_only=True))
-    return net.eval()

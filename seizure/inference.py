@@ -6,7 +6,11 @@ import numpy as np
 import torch
 from torch import nn
 
-__all__ = ["predict_signals"]
+__all__ = ["predict_signals", "INFERENCE_WINDOW_FACTOR"]
+
+#: Whole recordings are scored in windows this many times the training window (more context for
+#: the recurrent layers, fewer edges); shared by evaluation and ``seizure detect``.
+INFERENCE_WINDOW_FACTOR = 4
 
 
 @torch.no_grad()

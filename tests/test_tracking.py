@@ -195,3 +195,42 @@ def test_evaluate_rescoring_a_run_folder(corpus, tmp_path, monkeypatch):
     # the same model scored the same recordings: the eval curves coincide
     assert doc["results"]["model"]["eval_curve"]["ovlp"] == first["results"]["model"]["eval_curve"]["ovlp"]
     assert main(["evaluate", str(tmp_path)]) == 1  # not a run folder: clear error
+
+
+def test_experiment_file_sweep_writes_results_table(corpus, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    exp = tmp_path / "exp.yaml"
+    exp.write_text(
+        "description: two initializers\n"
+        "base:\n  train.epochs: 1\n"
+        "grid:\n  \"model.init.conv,model.init.rnn_input,model.init.rnn_hidden,model.init.output\": [orthogonal, he_normal]\n"
+        "variants:\n  - {name: l1, overrides: {train.regularization.l1: 0.00001}}\n"
+    )
+    assert main(["sweep", str(exp), *_args(corpus, tmp_path, uri)[2:], f"data.root={corpus}"]) == 0
+    out = capsys.readouterr().out
+    assert "| init=orthogonal |" in out and "| init=he_normal |" in out and "| l1 |" in out
+    (csv_path,) = list((tmp_path / "runs").glob("sweep-*/results.csv"))
+    lines = csv_path.read_text().splitlines()
+    assert lines[0].startswith("variant,run_id,ovlp_sensitivity,ovlp_specificity,ovlp_fa_per_24h")
+    assert len(lines) == 4
+    parent_id = re.search(r"sweep parent run ([0-9a-f]{32})", out).group(1)
+    client = mlflow.MlflowClient(uri)
+    assert {a.path for a in client.list_artifacts(parent_id)} >= {"results.md", "results.csv"}
+    children = client.search_runs([client.get_experiment_by_name("seizure").experiment_id],
+                                  filter_string=f"tags.mlflow.parentRunId = '{parent_id}'")
+    inits = sorted(r.data.params["model.init.rnn_hidden"] for r in children)
+    assert inits == ["he_normal", "orthogonal", "orthogonal"]
+
+
+def test_experiment_file_errors_name_the_problem(tmp_path):
+    from pipelines.sweep import load_experiment
+    from seizure.config import ConfigError
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("grids:\n  model.rnn: [lstm]\n")
+    with pytest.raises(ConfigError, match="unknown experiment field"):
+        load_experiment(bad)
+    bad.write_text("base:\n  train.epochs: 1\n")
+    with pytest.raises(ConfigError, match="needs a 'grid' or 'variants'"):
+        load_experiment(bad)

@@ -9,9 +9,10 @@ def run(args) -> int:
     import json
     from datetime import datetime, timezone
 
-    from pipelines.evaluate import evaluate_run, load_run_model
+    from pipelines.evaluate import evaluate_run
     from pipelines.prepare import prepare
     from seizure.config import load_config
+    from seizure.detection.model import load_detector
 
     target = Path(args.run)
     if target.is_dir():
@@ -32,7 +33,7 @@ def run(args) -> int:
     previous = json.loads((run_dir / "metrics.json").read_text()) if (run_dir / "metrics.json").is_file() else {}
     doc = {k: previous[k] for k in ("run_id", "tracking_uri", "config_hash", "model", "train") if k in previous}
     doc["timing_s"] = {}
-    doc = evaluate_run(load_run_model(run_dir), by_split, excl, cfg, out, doc)
+    doc = evaluate_run(load_detector(run_dir).net, by_split, excl, cfg, out, doc)
     print_run_summary(doc)
     return 0
 

@@ -1,28 +1,31 @@
-"""``seizure sweep``: train a grid of configurations as child runs of one MLflow parent run."""
+"""``seizure sweep [EXPERIMENT.yaml]``: train variants as child runs of one MLflow parent run."""
 
-from pipelines.commands.common import CONFIG_DIR, pct
+from pipelines.commands.common import CONFIG_DIR
 
 
 def run(args) -> int:
     from pipelines.sweep import sweep
 
+    items = list(args.overrides)
+    experiment = None
+    if items and items[0].endswith((".yaml", ".yml")) and "=" not in items[0]:
+        experiment = items.pop(0)
     paths = list(args.config or [CONFIG_DIR / "train.yaml"])
-    overrides = list(args.overrides)
     if args.data:
-        overrides.append(f"data.root={args.data}")
-    out = sweep(paths, overrides, args.grid)
+        items.append(f"data.root={args.data}")
+    out = sweep(paths, items, grid=args.grid, experiment=experiment)
     print(f"\nsweep parent run {out['parent_run_id']}")
-    for c in out["children"]:
-        fa = "n/a" if c["eval_ovlp_fa_per_24h"] is None else f"{c['eval_ovlp_fa_per_24h']:.2f}"
-        print(f"  {c['run_id']}  {' '.join(c['overrides']):<40} OVLP {pct(c['eval_ovlp_sensitivity'])} at {fa} FA/24h")
+    print(out["table"])
+    print(f"results: {out['table_md']}  {out['table_csv']}")
     return 0
 
 
 def register(sub) -> None:
-    c = sub.add_parser("sweep", help="train a grid of configurations (parent + child MLflow runs)")
-    c.add_argument("overrides", nargs="*", help="overrides applied to every run, e.g. train.epochs=5")
-    c.add_argument("--grid", action="append", required=True, metavar="KEY=V1,V2",
-                   help="one axis of the grid (repeatable), e.g. --grid model.rnn=lstm,gru")
+    c = sub.add_parser("sweep", help="train variants (experiment file and/or grid) as parent + child MLflow runs")
+    c.add_argument("overrides", nargs="*",
+                   help="optional experiment file (configs/experiments/*.yaml) first, then overrides for every run")
+    c.add_argument("--grid", action="append", metavar="KEY=V1,V2",
+                   help="one axis of a grid (repeatable), e.g. --grid model.rnn=lstm,gru")
     c.add_argument("--config", action="append", help="YAML config file (repeatable)")
     c.add_argument("--data", help="corpus root (the folder holding edf/)")
     c.set_defaults(func=run)

@@ -18,14 +18,13 @@ from pathlib import Path
 import yaml
 from torch import nn
 
+from seizure.inference import INFERENCE_WINDOW_FACTOR
 from seizure.postprocess import EventDetector
 
 __all__ = ["Detector", "load_detector", "detector_from_dict", "OPERATING_POINT_FILE", "INFERENCE_WINDOW_FACTOR"]
 
 #: File holding a fitted operating point, stored beside the model (run folder / run artifacts).
 OPERATING_POINT_FILE = "operating_point.json"
-#: Inference windows are this many training windows long (as in ``pipelines.evaluate.model_probs``).
-INFERENCE_WINDOW_FACTOR = 4
 _RUN_FILES = ("config.yaml", "postprocess.json", OPERATING_POINT_FILE, "metrics.json", "splits.json", "model.json")
 
 
