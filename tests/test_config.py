@@ -34,3 +34,20 @@ def test_flatten_round_trips_through_dict():
     flat = flatten(to_dict(load_config()))
     assert flat["model.rnn"] == "lstm"
     assert "data.preprocessing" in flat
+
+
+def test_overrides_may_follow_options(monkeypatch):
+    import pipelines.commands.train as train_cmd
+    from pipelines.cli import main
+
+    seen = {}
+
+    def fake(args):
+        seen.update(overrides=args.overrides, config=args.config)
+        return 0
+
+    monkeypatch.setattr(train_cmd, "run", fake)
+    assert main(["train", "a.b=1", "--config", "x.yaml", "c.d=2"]) == 0
+    assert seen == {"overrides": ["a.b=1", "c.d=2"], "config": ["x.yaml"]}
+    with pytest.raises(SystemExit):
+        main(["train", "--config", "x.yaml", "--no-such-flag"])
