@@ -152,3 +152,22 @@ def test_frozen_recurrent_layers_and_bad_arguments():
     net = build_model("cnn_rnn", n_channels=3, sfreq=10.0, channel_pooling="conv", **SMALL)
     with pytest.raises(ValueError, match="built for 3 channels"):
         net(torch.randn(1, 4, 40))
+
+
+@pytest.mark.parametrize("activation", ["elu", "relu", "leaky_relu", "selu", "tanh", "gelu"])
+def test_pooling_before_a_monotonic_activation_changes_nothing(activation):
+    from torch import nn
+
+    from seizure.models.frontends import RawFrontEnd
+
+    torch.manual_seed(0)
+    front = RawFrontEnd(100, [4, 8], kernel_size=7, activation=activation).eval()
+    layers = list(front.conv)
+    reference = []  # the textbook order in every block: conv, norm, activation, pool
+    for k in range(0, len(layers), 4):
+        conv, norm, a, b = layers[k : k + 4]
+        pool, act = (a, b) if isinstance(a, nn.MaxPool1d) else (b, a)
+        reference += [conv, norm, act, pool]
+    x = torch.randn(3, 1, 700)
+    with torch.no_grad():
+        torch.testing.assert_close(front(x), nn.Sequential(*reference)(x))

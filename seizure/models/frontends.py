@@ -38,6 +38,8 @@ ACTIVATIONS = {
     "tanh": nn.Tanh,
 }
 POOLINGS = ("max", "avg")
+#: Non-decreasing activations: max-pooling commutes with them, so it can run first (fewer samples).
+MONOTONIC = frozenset({"elu", "relu", "leaky_relu", "selu", "tanh"})
 
 
 def make_activation(name: str) -> nn.Module:
@@ -79,7 +81,11 @@ def _conv1d_blocks(in_ch, channels, kernel_size, pools, activation, pooling, bat
         layers.append(nn.Conv1d(in_ch, out_ch, kernel_size, padding=kernel_size // 2))
         if batch_norm:
             layers.append(nn.BatchNorm1d(out_ch))
-        layers += [make_activation(activation), _pool1d(pooling, pool)]
+        if pooling == "max" and activation in MONOTONIC:
+            # max(f(y)) == f(max(y)) for non-decreasing f: pool first, activate the shorter signal
+            layers += [_pool1d(pooling, pool), make_activation(activation)]
+        else:
+            layers += [make_activation(activation), _pool1d(pooling, pool)]
         in_ch = out_ch
     return nn.Sequential(*layers), in_ch
 
