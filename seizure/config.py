@@ -101,7 +101,9 @@ class ModelConfig:
     and kernels, ``pooling`` max|avg, ``channel_pooling`` meanmax|mean|max|conv, ``activation``,
     recurrent size/depth/direction, and the in-network regularizers ``dropout``,
     ``recurrent_dropout`` (variational) and ``input_noise`` (Gaussian std); ``rnn_trainable:
-    false`` freezes the recurrent layers (reservoir baseline).
+    false`` freezes the recurrent layers (reservoir baseline); ``strided_blocks`` (how
+    many leading blocks of the raw front end reduce the rate by a strided convolution instead of
+    by pooling; all blocks when there are fewer) and ``first_kernel_size`` (the first block's kernel when strided).
     """
 
     name: str = "cnn_rnn"
@@ -122,6 +124,8 @@ class ModelConfig:
     recurrent_dropout: float = 0.0
     input_noise: float = 0.0
     rnn_trainable: bool = True
+    strided_blocks: int = 2
+    first_kernel_size: int = 11
     init: InitConfig = field(default_factory=InitConfig)
 
 
@@ -398,6 +402,10 @@ def _validate_model_train(cfg: Config) -> None:
     _check_option("model.pooling", m.pooling, POOLINGS)
     _check_option("model.channel_pooling", m.channel_pooling, CHANNEL_POOLINGS)
     _check_option("model.activation", m.activation, list(ACTIVATIONS))
+    if m.strided_blocks < 0:
+        raise ConfigError(f"config key 'model.strided_blocks': must be 0 or more, got {m.strided_blocks}")
+    if m.first_kernel_size < 1 or m.first_kernel_size % 2 == 0:
+        raise ConfigError(f"config key 'model.first_kernel_size': must be a positive odd number, got {m.first_kernel_size}")
     for group in ("conv", "rnn_input", "rnn_hidden", "bias", "output"):
         _check_option(f"model.init.{group}", getattr(m.init, group), ["default", *TENSOR_INITIALIZERS])
     _check_option("model.init.gate_bias", m.init.gate_bias, ["none", *GATE_BIAS_INITIALIZERS])

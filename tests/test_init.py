@@ -220,7 +220,7 @@ def test_initialize_touches_only_the_chosen_groups():
     counts = initialize(net, conv="zeros", output="zeros")
     assert counts["conv"] == 2 and counts["output"] == 1 and counts["rnn_hidden"] == 0
     for n, p in net.named_parameters():
-        if n.endswith("weight") and ("front.conv" in n and p.dim() == 3 or n == "head.weight"):
+        if n.endswith("weight") and ("front.conv" in n and p.dim() >= 3 or n == "head.weight"):
             assert torch.all(p == 0), n
         else:
             assert torch.equal(p, before[n]), n  # biases, BatchNorm, recurrent layers untouched

@@ -22,7 +22,7 @@ def expected_stages(kind, b, c, t, sps, k, f_last, pooling, hidden, dirs):
     d = 2 * f_last if pooling in ("meanmax", "conv") else f_last
     return {
         "input": (b, c * k, t),
-        "front_end": (b * c, f_last, s),
+        "front_end": (b, f_last, c, s),
         "channel_pool": (b, d, s),
         "rnn": (b, s, hidden * dirs),
         "logits": (b, s),
@@ -41,10 +41,11 @@ def test_module_docstring_names_every_stage():
 @pytest.mark.parametrize("rnn", sorted(CELLS))
 @pytest.mark.parametrize("b, c, seconds, extra", [(1, 22, 16, 0), (3, 20, 7, 37), (2, 22, 1, 99)])
 @pytest.mark.parametrize("pooling", ["meanmax", "mean", "max", "conv"])
-def test_raw_stage_shapes(rnn, b, c, seconds, extra, pooling):
+@pytest.mark.parametrize("first", [0, 1, 2])
+def test_raw_stage_shapes(rnn, b, c, seconds, extra, pooling, first):
     sfreq = 50.0
     net = build_model("cnn_rnn", n_channels=c, sfreq=sfreq, rnn=rnn, channel_pooling=pooling,
-                      bidirectional=rnn != "gru", **SMALL)  # fmt: skip
+                      bidirectional=rnn != "gru", strided_blocks=first, **SMALL)  # fmt: skip
     t = int(seconds * sfreq) + extra
     got = {k: tuple(v.shape) for k, v in net.forward_stages(torch.randn(b, c, t)).items()}
     dirs = 1 if rnn == "gru" else 2
@@ -155,19 +156,64 @@ def test_frozen_recurrent_layers_and_bad_arguments():
 
 
 @pytest.mark.parametrize("activation", ["elu", "relu", "leaky_relu", "selu", "tanh", "gelu"])
-def test_pooling_before_a_monotonic_activation_changes_nothing(activation):
+@pytest.mark.parametrize("first", [0, 1, 2])
+def test_pooling_before_a_monotonic_activation_changes_nothing(activation, first):
     from torch import nn
 
     from seizure.models.frontends import RawFrontEnd
 
     torch.manual_seed(0)
-    front = RawFrontEnd(100, [4, 8], kernel_size=7, activation=activation).eval()
-    layers = list(front.conv)
-    reference = []  # the textbook order in every block: conv, norm, activation, pool
-    for k in range(0, len(layers), 4):
-        conv, norm, a, b = layers[k : k + 4]
-        pool, act = (a, b) if isinstance(a, nn.MaxPool1d) else (b, a)
-        reference += [conv, norm, act, pool]
-    x = torch.randn(3, 1, 700)
+    front = RawFrontEnd(100, [4, 8], kernel_size=7, activation=activation, strided_blocks=first).train()
+    reference, block = [], []  # the textbook order in every block: conv, norm, activation, pool
+    for layer in list(front.conv) + [nn.Conv2d(1, 1, 1)]:
+        if isinstance(layer, nn.Conv2d) and block:
+            pools = [m for m in block if isinstance(m, nn.MaxPool2d)]
+            acts = [m for m in block if not isinstance(m, (nn.Conv2d, nn.BatchNorm2d, nn.MaxPool2d))]
+            reference += block[:2] + acts + pools
+            block = []
+        block.append(layer)
+    x = torch.randn(3, 2, 700)
+    torch.testing.assert_close(front(x), nn.Sequential(*reference)(x.unsqueeze(1)))
+
+
+@pytest.mark.parametrize("first", [0, 1, 2])
+def test_raw_front_end_folds_batch_norm_at_eval_and_never_mixes_channels(first):
+    from torch import nn
+
+    from seizure.models.frontends import RawFrontEnd
+
+    torch.manual_seed(0)
+    front = RawFrontEnd(50, [4, 8], kernel_size=5, strided_blocks=first)
+    for _ in range(3):  # running statistics away from their initial values
+        front(torch.randn(4, 3, 200) * 3 + 1)
+    for m in front.modules():
+        if isinstance(m, nn.BatchNorm2d):
+            m.weight.data.uniform_(0.5, 2.0)
+            m.bias.data.uniform_(-1.0, 1.0)
+    front.eval()
+    x = torch.randn(2, 3, 200)
     with torch.no_grad():
-        torch.testing.assert_close(front(x), nn.Sequential(*reference)(x))
+        folded = front(x)
+        unfolded = front.conv(x.unsqueeze(1))  # module by module, BatchNorm with running statistics
+        torch.testing.assert_close(folded, unfolded, rtol=1e-4, atol=1e-5)
+        assert folded.shape == (2, 8, 3, 4)
+        y = x.clone()
+        y[:, 1] += torch.randn(200)
+        changed = (front(y) - folded).abs().amax(dim=(0, 1, 3))
+    assert changed[1] > 0 and changed[0] == 0 and changed[2] == 0
+
+
+def test_raw_front_end_loads_state_dicts_with_one_dimensional_kernels():
+    from seizure.models.frontends import RawFrontEnd
+
+    torch.manual_seed(0)
+    front = RawFrontEnd(50, [4, 8], kernel_size=5, strided_blocks=0).eval()
+    old = {k: (v.squeeze(2) if k.endswith("weight") and v.dim() == 4 else v) for k, v in front.state_dict().items()}
+    assert old["conv.0.weight"].shape == (4, 1, 5)
+    twin = RawFrontEnd(50, [4, 8], kernel_size=5, strided_blocks=0).eval()
+    twin.load_state_dict(old)
+    x = torch.randn(1, 2, 100)
+    with torch.no_grad():
+        torch.testing.assert_close(twin(x), front(x))
+
+

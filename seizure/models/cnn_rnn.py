@@ -6,9 +6,9 @@ steps, ``sps`` input samples or frames per output step, k features per channel):
 - ``input``: raw front end (B, C, T) with T >= S * sps samples (the tail beyond the last whole
   step is dropped); LFCC front end (B, C * k, n) with n >= S * sps frames, channel-major rows
   (channel 0's k features first). Gaussian input noise (training only) keeps the shape.
-- ``front_end``: (B * C, F, S), the shared per-channel convolutions of
-  ``seizure.models.frontends`` (raw: (B * C, 1, S * sps) in; LFCC: (B * C, 1, S * sps, k) in),
-  F the last convolution's filter count.
+- ``front_end``: (B, F, C, S), the shared per-channel convolutions of
+  ``seizure.models.frontends`` (raw: (B, C, S * sps) in; LFCC: (B * C, 1, S * sps, k) in), F the
+  last convolution's filter count.
 - ``channel_pool``: (B, D, S), channels combined at each step: ``meanmax`` D = 2F (mean and
   max over channels: any montage size, location-free), ``mean``/``max`` D = F, ``conv`` D = 2F
   (a learned 1x1 convolution over all C * F channel features + activation; needs the channel
@@ -62,6 +62,11 @@ class CnnRnn(nn.Module):
     dropout : float
         Dropout before the read-out and between recurrent layers.
     front_end : {"raw", "lfcc"}
+    strided_blocks : int
+        Raw front end: how many leading convolution blocks reduce the rate by their stride
+        instead of by pooling (0 = pooling everywhere); see ``seizure.models.frontends.RawFrontEnd``.
+    first_kernel_size : int
+        Kernel of the first convolution when it is strided (odd).
     n_features : int
         Feature rows per channel k (1 for raw signal, 26 for the paper's LFCC).
     conv2d_channels : list of int
@@ -105,6 +110,8 @@ class CnnRnn(nn.Module):
         recurrent_dropout: float = 0.0,
         input_noise: float = 0.0,
         rnn_trainable: bool = True,
+        strided_blocks: int = 2,
+        first_kernel_size: int = 11,
     ) -> None:
         super().__init__()
         sps = sfreq * step_s
@@ -131,7 +138,10 @@ class CnnRnn(nn.Module):
         self.channel_pooling = channel_pooling
         self.noise = GaussianNoise(input_noise)
         if front_end == "raw":
-            self.front = RawFrontEnd(self.samples_per_step, list(conv_channels), kernel_size, activation, pooling, batch_norm)
+            self.front = RawFrontEnd(
+                self.samples_per_step, list(conv_channels), kernel_size, activation, pooling, batch_norm,
+                strided_blocks, first_kernel_size,
+            )
         else:
             self.front = LfccFrontEnd(
                 self.samples_per_step, self.n_features, list(conv2d_channels), conv2d_kernel,
@@ -159,21 +169,21 @@ class CnnRnn(nn.Module):
         out = {"input": x}
         x = self.noise(x[:, :, : s * sps])
         if self.front_end_kind == "raw":
-            h = self.front(x.reshape(b * c, 1, s * sps))
-        else:  # (B, C*k, n) -> (B*C, 1, n, k)
+            h = self.front(x)
+        else:  # (B, C*k, n) -> (B*C, 1, n, k) -> (B*C, F, S) -> (B, F, C, S)
             h = self.front(x.reshape(b * c, k, s * sps).transpose(1, 2).unsqueeze(1))
-        out["front_end"] = h  # (B*C, F, S)
-        h = h.reshape(b, c, h.shape[1], h.shape[2])
+            h = h.reshape(b, c, h.shape[1], h.shape[2]).transpose(1, 2)
+        out["front_end"] = h  # (B, F, C, S)
         if self.channel_pooling == "meanmax":
-            p = torch.cat([h.mean(dim=1), h.amax(dim=1)], dim=1)
+            p = torch.cat([h.mean(dim=2), h.amax(dim=2)], dim=1)
         elif self.channel_pooling == "mean":
-            p = h.mean(dim=1)
+            p = h.mean(dim=2)
         elif self.channel_pooling == "max":
-            p = h.amax(dim=1)
+            p = h.amax(dim=2)
         else:
             if c != self.n_channels:
                 raise ValueError(f"channel_pooling='conv' was built for {self.n_channels} channels, got {c}")
-            p = self.mix(h.reshape(b, c * h.shape[2], h.shape[3]))
+            p = self.mix(h.transpose(1, 2).reshape(b, c * h.shape[1], h.shape[3]))
         out["channel_pool"] = p  # (B, D, S)
         r = self.rnn(p.transpose(1, 2))
         out["rnn"] = r  # (B, S, H*dirs)

@@ -1,14 +1,15 @@
 """Convolutional front ends of ``CnnRnn``: raw montaged signal, or LFCC feature frames.
 
-Both map the input of ONE montage channel to a feature sequence at the output step rate; the
-weights are shared by every channel (the channel axis is folded into the batch axis).
+Both apply the same convolutions to every montage channel (weights shared by all channels,
+channels never mixed), producing one feature sequence per channel at the output step rate.
 
-``RawFrontEnd``, per channel, with ``T = S * samples_per_step`` samples:
+``RawFrontEnd``, with ``T = S * samples_per_step`` samples per channel (see its docstring for
+``first_downsample``):
 
-    (N, 1, T)
-    -> block k = 1..K: Conv1d(F_{k-1} -> F_k, kernel, "same") [+ BatchNorm1d] + activation
-       + pool(p_k) over time                                   -> (N, F_k, T / (p_1 ... p_k))
-    -> (N, F_K, S)                                              since p_1 ... p_K = samples_per_step
+    (B, C, T) -> (B, 1, C, T)     channels-last layout
+    -> block k = 1..K: Conv2d(F_{k-1} -> F_k, (1, kernel), "same") [+ BatchNorm2d] + activation
+       + pool (1, p_k) over time                               -> (B, F_k, C, T / (p_1 ... p_k))
+    -> (B, F_K, C, S)                                           since p_1 ... p_K = samples_per_step
 
 ``LfccFrontEnd``, per channel, with ``n = S * frames_per_step`` frames of ``k`` features:
 
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import torch
 from torch import nn
+from torch.nn import functional as F
 
 __all__ = ["ACTIVATIONS", "POOLINGS", "make_activation", "pool_factors", "RawFrontEnd", "LfccFrontEnd"]
 
@@ -90,8 +92,38 @@ def _conv1d_blocks(in_ch, channels, kernel_size, pools, activation, pooling, bat
     return nn.Sequential(*layers), in_ch
 
 
+def _fold_norm(conv: nn.Conv2d, norm: nn.BatchNorm2d) -> tuple[torch.Tensor, torch.Tensor]:
+    """Kernel and bias of ``norm(conv(x))`` as one convolution (eval mode: running statistics)."""
+    scale = norm.weight / torch.sqrt(norm.running_var + norm.eps) if norm.affine else 1.0 / torch.sqrt(norm.running_var + norm.eps)
+    bias = conv.bias if conv.bias is not None else torch.zeros_like(norm.running_mean)
+    shift = (bias - norm.running_mean) * scale
+    if norm.affine:
+        shift = shift + norm.bias
+    return conv.weight * scale.reshape(-1, 1, 1, 1), shift
+
+
 class RawFrontEnd(nn.Module):
-    """Temporal convolutions over one channel of raw signal: (N, 1, S * sps) -> (N, F_K, S)."""
+    """Temporal convolutions shared by every channel of raw signal: (B, C, S * sps) -> (B, F_K, C, S).
+
+    Every block is a ``Conv2d`` with a (1, kernel) kernel over the (channel, time) plane, so the
+    channels never mix and the weights are shared by all of them; the signal is kept in the
+    channels-last memory layout, which lets the CPU convolution kernels (oneDNN) vectorize over
+    the filters. In eval mode each batch normalization is folded into its convolution.
+
+    ``strided_blocks`` sets how many leading blocks reach their rate reduction ``p_k`` by a
+    convolution with stride ``p_k`` (no pooling; the first block's kernel is
+    ``first_kernel_size`` samples, the others' ``kernel_size``): the full-rate signal is then
+    touched once, by the first block's few filters. The remaining blocks convolve at their input
+    rate and pool by ``p_k``. ``strided_blocks=0`` pools in every block; a value at or above the
+    number of blocks strides in all of them.
+
+    Shapes, with ``T = S * sps`` samples and pooling factors p_1 ... p_K (product ``sps``)::
+
+        (B, C, T) -> (B, 1, C, T)
+        -> block k: conv (1, kernel), stride p_k if k <= strided_blocks [+ BatchNorm2d]
+           + activation [+ pool (1, p_k) if k > strided_blocks]                 -> (B, F_k, C, T / (p_1..p_k))
+        -> (B, F_K, C, S)
+    """
 
     def __init__(
         self,
@@ -101,19 +133,91 @@ class RawFrontEnd(nn.Module):
         activation: str = "elu",
         pooling: str = "max",
         batch_norm: bool = True,
+        strided_blocks: int = 0,
+        first_kernel_size: int = 11,
     ) -> None:
         super().__init__()
         if not conv_channels:
             raise ValueError("the raw front end needs at least one convolution block (conv_channels)")
-        if kernel_size % 2 == 0:
-            raise ValueError(f"kernel_size must be odd ('same' padding), got {kernel_size}")
+        if strided_blocks < 0:
+            raise ValueError(f"strided_blocks must be 0 or more, got {strided_blocks}")
+        for name, k in (("kernel_size", kernel_size), ("first_kernel_size", first_kernel_size if strided_blocks else 1)):
+            if k % 2 == 0 or k < 1:
+                raise ValueError(f"{name} must be odd ('same' padding), got {k}")
         self.pools = pool_factors(samples_per_step, len(conv_channels))
-        self.conv, self.out_channels = _conv1d_blocks(
-            1, conv_channels, kernel_size, self.pools, activation, pooling, batch_norm
-        )
+        self.strided_blocks = strided_blocks
+        layers: list[nn.Module] = []
+        in_ch = 1
+        for i, (out_ch, pool) in enumerate(zip(conv_channels, self.pools)):
+            if i < strided_blocks:
+                k, stride, pool = (first_kernel_size if i == 0 else kernel_size), pool, 1
+            else:
+                k, stride = kernel_size, 1
+            layers.append(nn.Conv2d(in_ch, out_ch, (1, k), stride=(1, stride), padding=(0, k // 2)))
+            if batch_norm:
+                layers.append(nn.BatchNorm2d(out_ch))
+            act = make_activation(activation)
+            if pool <= 1:
+                layers.append(act)
+            elif pooling == "max" and activation in MONOTONIC:
+                # max(f(y)) == f(max(y)) for non-decreasing f: pool first, activate the shorter signal
+                layers += [nn.MaxPool2d((1, pool)), act]
+            else:
+                layers += [act, nn.MaxPool2d((1, pool)) if pooling == "max" else nn.AvgPool2d((1, pool))]
+            in_ch = out_ch
+        self.conv = nn.Sequential(*layers)
+        self.out_channels = in_ch
+        self._register_load_state_dict_pre_hook(_conv1d_to_conv2d)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.conv(x)
+        layers = list(self.conv)
+        narrow = self.training and any(isinstance(m, nn.BatchNorm2d) and m.num_features < 16 for m in layers)
+        if narrow:
+            # training-mode batch normalization of fewer than 16 filters is several times slower
+            # on channels-last memory: such leading blocks run in the standard layout
+            h = x.unsqueeze(1)
+        else:
+            # (B, 1, C, T) with channels-last strides, so that oneDNN keeps every block's output
+            # in (B, C, T, F) memory (with one input filter, unsqueeze(1) reads as the standard layout)
+            h = x.unsqueeze(-1).permute(0, 3, 1, 2)
+        i = 0
+        while i < len(layers):
+            layer = layers[i]
+            nxt = layers[i + 1] if i + 1 < len(layers) else None
+            if isinstance(layer, nn.Conv2d):
+                if isinstance(nxt, nn.BatchNorm2d) and not self.training:
+                    w, b = _fold_norm(layer, nxt)
+                    i += 1
+                else:
+                    w, b = layer.weight, layer.bias
+                if narrow and layer.out_channels >= 16:
+                    h, narrow = _ToChannelsLast.apply(h), False
+                h = F.conv2d(h, w, b, layer.stride, layer.padding)
+            else:
+                h = layer(h)
+            i += 1
+        return h
+
+
+class _ToChannelsLast(torch.autograd.Function):
+    """Copy to channels-last memory whose backward returns the gradient in the standard layout
+    (element-wise backward kernels whose operands differ in layout are an order of magnitude
+    slower on CPU)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return x.contiguous(memory_format=torch.channels_last)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.contiguous()
+
+
+def _conv1d_to_conv2d(state_dict, prefix, *args) -> None:
+    """Load state dicts saved when the raw front end used ``Conv1d`` (kernels of shape (F, E, k))."""
+    for key, value in list(state_dict.items()):
+        if key.startswith(prefix + "conv.") and key.endswith(".weight") and value.dim() == 3:
+            state_dict[key] = value.unsqueeze(2)
 
 
 class LfccFrontEnd(nn.Module):
