@@ -217,3 +217,29 @@ def test_raw_front_end_loads_state_dicts_with_one_dimensional_kernels():
         torch.testing.assert_close(twin(x), front(x))
 
 
+
+
+@pytest.mark.parametrize("activation", ["elu", "gelu"])
+def test_lfcc_front_end_matches_the_textbook_layer_order(activation):
+    from torch import nn
+
+    from seizure.models.frontends import LfccFrontEnd
+
+    torch.manual_seed(0)
+    front = LfccFrontEnd(10, 26, [4, 16], (3, 3), [5], 3, activation=activation)
+    for _ in range(2):
+        front(torch.randn(6, 1, 40, 26))
+    front.eval()
+    reference = []  # conv, norm, activation, pool in every 2-D block
+    layers = list(front.conv2d)
+    for k in range(0, len(layers), 4):
+        block = layers[k : k + 4]
+        pool = [m for m in block if isinstance(m, nn.MaxPool2d)]
+        act = [m for m in block if not isinstance(m, (nn.Conv2d, nn.BatchNorm2d, nn.MaxPool2d))]
+        reference += block[:2] + act + pool
+    x = torch.randn(3, 1, 40, 26)
+    with torch.no_grad():
+        h = nn.Sequential(*reference)(front.norm(x.permute(0, 3, 2, 1)).permute(0, 3, 2, 1))
+        n, e, t, k = h.shape
+        expected = front.conv1d(h.permute(0, 1, 3, 2).reshape(n, e * k, t))
+        torch.testing.assert_close(front(x), expected, rtol=1e-4, atol=1e-5)

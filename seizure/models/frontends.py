@@ -102,6 +102,41 @@ def _fold_norm(conv: nn.Conv2d, norm: nn.BatchNorm2d) -> tuple[torch.Tensor, tor
     return conv.weight * scale.reshape(-1, 1, 1, 1), shift
 
 
+def run_conv2d_blocks(blocks: nn.Sequential, x: torch.Tensor, training: bool) -> torch.Tensor:
+    """Apply 2-D convolution blocks with one input filter to ``x`` (N, H, W) -> (N, F, H', W').
+
+    The signal is kept in channels-last memory ((N, H, W, F)), where the CPU convolution kernels
+    (oneDNN) vectorize over the filters; in eval mode every BatchNorm2d is folded into the
+    convolution before it. Training-mode batch normalization of fewer than 16 filters is several
+    times slower on channels-last memory, so leading blocks that narrow run in the standard layout
+    and the signal switches layout before the first wider convolution.
+    """
+    layers = list(blocks)
+    narrow = training and any(isinstance(m, nn.BatchNorm2d) and m.num_features < 16 for m in layers)
+    if narrow:
+        h = x.unsqueeze(1)
+    else:
+        # channels-last strides (with one input filter, unsqueeze(1) reads as the standard layout)
+        h = x.unsqueeze(-1).permute(0, 3, 1, 2)
+    i = 0
+    while i < len(layers):
+        layer = layers[i]
+        nxt = layers[i + 1] if i + 1 < len(layers) else None
+        if isinstance(layer, nn.Conv2d):
+            if isinstance(nxt, nn.BatchNorm2d) and not training:
+                w, b = _fold_norm(layer, nxt)
+                i += 1
+            else:
+                w, b = layer.weight, layer.bias
+            if narrow and layer.out_channels >= 16:
+                h, narrow = _ToChannelsLast.apply(h), False
+            h = F.conv2d(h, w, b, layer.stride, layer.padding)
+        else:
+            h = layer(h)
+        i += 1
+    return h
+
+
 class RawFrontEnd(nn.Module):
     """Temporal convolutions shared by every channel of raw signal: (B, C, S * sps) -> (B, F_K, C, S).
 
@@ -170,33 +205,7 @@ class RawFrontEnd(nn.Module):
         self._register_load_state_dict_pre_hook(_conv1d_to_conv2d)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        layers = list(self.conv)
-        narrow = self.training and any(isinstance(m, nn.BatchNorm2d) and m.num_features < 16 for m in layers)
-        if narrow:
-            # training-mode batch normalization of fewer than 16 filters is several times slower
-            # on channels-last memory: such leading blocks run in the standard layout
-            h = x.unsqueeze(1)
-        else:
-            # (B, 1, C, T) with channels-last strides, so that oneDNN keeps every block's output
-            # in (B, C, T, F) memory (with one input filter, unsqueeze(1) reads as the standard layout)
-            h = x.unsqueeze(-1).permute(0, 3, 1, 2)
-        i = 0
-        while i < len(layers):
-            layer = layers[i]
-            nxt = layers[i + 1] if i + 1 < len(layers) else None
-            if isinstance(layer, nn.Conv2d):
-                if isinstance(nxt, nn.BatchNorm2d) and not self.training:
-                    w, b = _fold_norm(layer, nxt)
-                    i += 1
-                else:
-                    w, b = layer.weight, layer.bias
-                if narrow and layer.out_channels >= 16:
-                    h, narrow = _ToChannelsLast.apply(h), False
-                h = F.conv2d(h, w, b, layer.stride, layer.padding)
-            else:
-                h = layer(h)
-            i += 1
-        return h
+        return run_conv2d_blocks(self.conv, x, self.training)
 
 
 class _ToChannelsLast(torch.autograd.Function):
@@ -253,10 +262,12 @@ class LfccFrontEnd(nn.Module):
             layers.append(nn.Conv2d(in_ch, out_ch, (kt, kf), padding=(kt // 2, kf // 2)))
             if batch_norm:
                 layers.append(nn.BatchNorm2d(out_ch))
-            layers.append(make_activation(activation))
             pf = 2 if k >= 2 else 1
-            if q > 1 or pf > 1:
-                layers.append(nn.MaxPool2d((q, pf)) if pooling == "max" else nn.AvgPool2d((q, pf)))
+            pool = [nn.MaxPool2d((q, pf)) if pooling == "max" else nn.AvgPool2d((q, pf))] if q > 1 or pf > 1 else []
+            if pooling == "max" and activation in MONOTONIC:  # as in _conv1d_blocks
+                layers += pool + [make_activation(activation)]
+            else:
+                layers += [make_activation(activation)] + pool
             k //= pf
             in_ch = out_ch
         self.conv2d = nn.Sequential(*layers)
@@ -268,7 +279,7 @@ class LfccFrontEnd(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if isinstance(self.norm, nn.BatchNorm2d):  # normalize each feature: (N, k, n, 1)
             x = self.norm(x.permute(0, 3, 2, 1)).permute(0, 3, 2, 1)
-        h = self.conv2d(x)  # (N, E_J, n', k_J)
+        h = run_conv2d_blocks(self.conv2d, x[:, 0].contiguous(), self.training)  # (N, E_J, n', k_J)
         n, e, t, k = h.shape
         h = h.permute(0, 1, 3, 2).reshape(n, e * k, t)  # (N, E_J * k_J, n')
         return self.conv1d(h)
