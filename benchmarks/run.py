@@ -4,7 +4,7 @@ Each ``benchmarks/bench_*.py`` is run as its own process with ``--out DIR`` and 
 ``DIR/<name>.json`` holding ``{"rows": [{"benchmark", "figure", "value", "unit", "reference",
 "reference_value", "ratio"}, ...]}``. This script gathers the rows into ``DIR/summary.md`` and
 ``DIR/summary.json`` and prints the table. A benchmark that fails is listed with its error and the
-others still run.
+others still run. With ``--only``, the other benchmarks' rows come from their last JSON in ``DIR``.
 
 Usage::
 
@@ -38,11 +38,12 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    scripts = sorted(HERE.glob("bench_*.py"))
+    every = sorted(HERE.glob("bench_*.py"))
+    scripts = every
     if args.only:
         wanted = set(args.only.split(","))
-        scripts = [s for s in scripts if s.stem.removeprefix("bench_") in wanted]
-    rows, failures = [], []
+        scripts = [s for s in every if s.stem.removeprefix("bench_") in wanted]
+    rows, failures, walls = [], [], {}
     for script in scripts:
         name = script.stem.removeprefix("bench_")
         print(f"== {name}", flush=True)
@@ -55,9 +56,16 @@ def main(argv=None) -> int:
             failures.append({"benchmark": name, "returncode": proc.returncode, "stderr": proc.stderr[-2000:]})
             print(f"FAILED ({proc.returncode}): {proc.stderr[-800:]}", file=sys.stderr)
             continue
+        walls[name] = round(elapsed, 1)
+    # the table holds the latest result of every benchmark: those not run now keep their last JSON
+    for script in every:
+        name = script.stem.removeprefix("bench_")
+        result = out / f"{name}.json"
+        if any(f["benchmark"] == name for f in failures) or not result.is_file():
+            continue
         doc = json.loads(result.read_text())
         for row in doc.get("rows", []):
-            rows.append({"benchmark": name, **row, "wall_s": round(elapsed, 1)})
+            rows.append({"benchmark": name, **row, "wall_s": walls.get(name)})
     header = ["benchmark", "figure", "value", "unit", "reference", "reference_value", "ratio"]
     md = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for r in rows:
