@@ -226,3 +226,21 @@ def test_memory_stays_bounded_on_a_long_recording(tmp_path, run_dir):
     tracemalloc.stop()
     assert probs.shape == (3600 * hours,)
     assert peak < 0.25 * whole_bytes, (peak, whole_bytes)
+
+
+@pytest.mark.parametrize("n, w, m", [(1, 8, None), (7, 8, None), (8, 8, None), (9, 8, 2), (100, 32, None),
+                                     (100, 32, 0), (101, 64, 8), (64, 64, None), (65, 64, 31), (5000, 64, None)])
+def test_window_plan_tiles_the_recording_with_context_on_both_sides(n, w, m):
+    from seizure.inference import window_plan
+
+    plan = window_plan(n, w, m)
+    ww = min(w, n)
+    margin = max(0, min(ww // 8 if m is None else m, (ww - 1) // 2))
+    assert [lo for _, lo, _ in plan] == [0] + [hi for _, _, hi in plan[:-1]]  # contiguous, in order
+    assert plan[-1][2] == n
+    for s, lo, hi in plan:
+        assert 0 <= s and s + ww <= n and s <= lo < hi <= s + ww
+        assert lo == 0 or lo - s >= margin  # context before every step (but the recording's first)
+        assert hi == n or s + ww - hi >= margin  # and after (but the last)
+    if n >= 4 * ww:
+        assert len(plan) <= n / (ww - 2 * margin) + 2  # each sample processed ~w / (w - 2m) times

@@ -3,9 +3,9 @@
 The recording is read lazily (memory-mapped EDF), put through the TCP montage and the model's
 preprocessing steps block by block (:func:`preprocess_blocks`: overlap-save blocks equal to
 whole-signal filtering for the built-in steps, or chunks with discarded margins for other steps),
-and fed to a window scheduler that reproduces :func:`seizure.inference.predict_signals` (windows
-of ``window_steps`` steps every half window, the last one aligned to the end, overlapping
-predictions averaged). Memory holds one block plus a batch of windows, whatever the length.
+and fed to a window scheduler that reproduces :func:`seizure.inference.predict_signals` (the
+windows of :func:`seizure.inference.window_plan`, each step taken from the window in which it has
+context on both sides). Memory holds one block plus a batch of windows, whatever the length.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from seizure.inference import batch_windows, window_plan
 from seizure.io.edf import EdfError, EdfReader
 from seizure.montage import TCP_PAIRS, MontageError, apply_bipolar, electrode_map, tcp_pairs_for
 from seizure.preprocessing import StepError, apply_steps, is_streamable, output_sfreq, stream_steps
@@ -209,11 +210,11 @@ def preprocess_blocks(
 
 
 class WindowScheduler:
-    """Runs a network over overlapping windows as the signal arrives; averages the overlaps.
+    """Runs a network over overlapping windows as the signal arrives.
 
-    Windows are exactly those of :func:`seizure.inference.predict_signals` for a recording of
-    ``n_steps`` steps: ``w = min(window_steps, n_steps)`` steps, starting every ``hop`` steps
-    (default ``w // 2``), plus one window aligned to the end.
+    Windows and the steps each supplies are exactly those of
+    :func:`seizure.inference.predict_signals` for a recording of ``n_steps`` steps
+    (:func:`seizure.inference.window_plan`).
 
     Parameters
     ----------
@@ -223,25 +224,22 @@ class WindowScheduler:
         Steps of the recording to score.
     samples_per_step : int
     window_steps : int
-    hop_steps : int, optional
-    batch_size : int
+    margin_steps : int, optional
+    batch_size : int, optional
+        Windows per forward pass (default: :func:`seizure.inference.batch_windows`).
     """
 
     def __init__(self, net: nn.Module, n_steps: int, samples_per_step: int, window_steps: int,
-                 hop_steps: int | None = None, batch_size: int = 32) -> None:
+                 margin_steps: int | None = None, batch_size: int | None = None) -> None:
         self.net = net.eval()
         self.n = max(int(n_steps), 0)
         self.sps = int(samples_per_step)
         self.w = min(int(window_steps), self.n)
-        hop = max(1, hop_steps or self.w // 2)
-        starts = list(range(0, self.n - self.w + 1, hop)) if self.w > 0 else []
-        if starts and starts[-1] != self.n - self.w:
-            starts.append(self.n - self.w)
-        self.starts = starts
+        self.plan = window_plan(self.n, window_steps, margin_steps)
+        self.starts = [s for s, _, _ in self.plan]
         self.next = 0  # index into starts of the next window to run
-        self.total = np.zeros(self.n)
-        self.count = np.zeros(self.n)
-        self.batch_size = batch_size
+        self.out = np.zeros(self.n, dtype=np.float32)
+        self.batch_size = batch_windows(self.w, batch_size)
         self.buf = np.zeros((0, 0), dtype=np.float32)
         self.buf_start = 0  # sample index of buf[:, 0]
 
@@ -257,8 +255,7 @@ class WindowScheduler:
         """Run the windows left (zero-padding a signal a few samples short) and return
         the per-step probabilities, shape (n_steps,), float32."""
         self._run(final=True)
-        out = self.total / np.maximum(self.count, 1)
-        return out.astype(np.float32)
+        return self.out
 
     def _run(self, final: bool) -> None:
         end = self.buf_start + self.buf.shape[1]
@@ -270,16 +267,15 @@ class WindowScheduler:
             n_ready += 1
         if not final:  # run whole batches only; the rest waits for more signal
             n_ready -= n_ready % self.batch_size
-        ready = self.starts[self.next : self.next + n_ready]
+        ready = self.plan[self.next : self.next + n_ready]
         self.next += n_ready
         for i in range(0, len(ready), self.batch_size):
             chunk = ready[i : i + self.batch_size]
-            x = np.stack([self._window(s) for s in chunk])
+            x = np.stack([self._window(s) for s, _, _ in chunk])
             with torch.no_grad():
                 p = torch.sigmoid(self.net(torch.from_numpy(x))).numpy()
-            for s, row in zip(chunk, p):
-                self.total[s : s + self.w] += row[: self.w]
-                self.count[s : s + self.w] += 1
+            for (s, lo, hi), row in zip(chunk, p):
+                self.out[lo:hi] = row[lo - s : hi - s]
         if self.next < len(self.starts):  # drop signal no pending window needs
             keep_from = self.starts[self.next] * self.sps
             drop = keep_from - self.buf_start
@@ -307,7 +303,7 @@ def stream_probabilities(
     duration: float | None = None,
     chunk_s: float = 300.0,
     margin_s: float = 30.0,
-    batch_size: int = 32,
+    batch_size: int | None = None,
     progress: Callable[[float, float], None] | None = None,
 ) -> tuple[np.ndarray, dict]:
     """Per-step seizure probability of one EDF recording.

@@ -109,7 +109,7 @@ class DevEventMetrics(L.Callback):
                 sps = int(round(self.step_s * e.sfreq))
                 n_steps = int(math.floor(e.duration / self.step_s + 1e-9))
                 out.append(
-                    predict_signals(runner, e.signals, sps, n_steps, self.window_steps, self.window_steps, self.batch_size)
+                    predict_signals(runner, e.signals, sps, n_steps, self.window_steps, 0, self.batch_size)
                 )
         finally:
             net.train(was_training)
