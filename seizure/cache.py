@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import mmap
 import os
 import shutil
 import tempfile
@@ -45,6 +46,7 @@ __all__ = ["CachedRecording", "prepare_recording", "prepare_corpus", "load_entry
 
 logger = logging.getLogger("seizure")
 FORMAT = 2
+_PWRITE = hasattr(os, "pwrite")
 
 
 @dataclass
@@ -88,13 +90,25 @@ def _sources(rec: Recording) -> list[str]:
     return [rec.edf, *rec.annotation_files()]
 
 
+_HASH_WINDOW = 1 << 24  # bytes mapped at a time (a multiple of mmap.ALLOCATIONGRANULARITY)
+
+
 def _file_hash(paths: list[str]) -> str:
     h = hashlib.sha1()
     for p in paths:
         h.update(Path(p).name.encode())
         with open(p, "rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                h.update(chunk)
+            size = os.fstat(fh.fileno()).st_size
+            for off in range(0, size, _HASH_WINDOW):  # the page cache in place, a window at a time
+                try:
+                    mm = mmap.mmap(fh.fileno(), min(_HASH_WINDOW, size - off), offset=off, access=mmap.ACCESS_READ)
+                except (ValueError, OSError):  # no memory map here: plain reads from this offset on
+                    fh.seek(off)
+                    for chunk in iter(lambda: fh.read(1 << 20), b""):
+                        h.update(chunk)
+                    break
+                with mm:
+                    h.update(mm)
     return h.hexdigest()[:16]
 
 
@@ -151,6 +165,8 @@ class _Source:
         pos = {e: i for i, e in enumerate(electrodes)}
         self.anode = np.array([pos[a] for a, _ in pairs])
         self.cathode = np.array([pos[b] for _, b in pairs])
+        self.anode_ch = [self.picks[i] for i in self.anode]  # channel indices in the file
+        self.cathode_ch = [self.picks[i] for i in self.cathode]
         self.reader, self.pairs = reader, pairs
         cal = np.array([reader.calibration(p) for p in self.picks])
         gain = cal[:, 0]
@@ -161,15 +177,18 @@ class _Source:
         self.flat = np.ones(len(self.picks), dtype=bool)  # constant so far
 
     def __call__(self, a: int, b: int) -> np.ndarray:
-        x = self.reader.read(self.picks, a, b, digital=self.gain is not None)
-        if x.shape[1] and self.flat.any():  # costs nothing once every channel has varied
-            if self.first is None:
-                self.first = x[:, :1].copy()
-            rows = np.flatnonzero(self.flat)
-            self.flat[rows] = ~(x[rows] != self.first[rows]).any(axis=1)
+        if self.flat.any():  # costs nothing once every channel has varied (usually the first block)
+            x = self.reader.read(self.picks, a, b, digital=True)
+            if x.shape[1]:
+                if self.first is None:
+                    self.first = x[:, :1].copy()
+                rows = np.flatnonzero(self.flat)
+                self.flat[rows] = ~(x[rows] != self.first[rows]).any(axis=1)
         if self.gain is None:
+            x = self.reader.read(self.picks, a, b)
             return x[self.anode] - x[self.cathode]
-        out = np.subtract(x[self.anode], x[self.cathode], dtype=np.float32)
+        # bipolar differences straight from the int16 records, then one scaling pass
+        out = self.reader.read_diff(self.anode_ch, self.cathode_ch, a, b)
         out *= self.gain
         if self.shift.any():
             out += self.shift
@@ -188,11 +207,21 @@ def _write_rows(path: Path, n_rows: int, n_times: int):
     np.lib.format.write_array_header_1_0(fh, header)
     start = fh.tell()
     fh.truncate(start + 4 * n_rows * n_times)
+    fh.flush()
+    fd = fh.fileno()
 
     def write(rows: np.ndarray, offset: int, block: np.ndarray) -> None:
         for r, row in zip(rows, block):
-            fh.seek(start + 4 * (int(r) * n_times + offset))
-            fh.write(np.ascontiguousarray(row, dtype="<f4").tobytes())
+            row = np.ascontiguousarray(row, dtype="<f4")  # no copy for a float32 row of a block
+            pos = start + 4 * (int(r) * n_times + offset)
+            if _PWRITE:  # positioned write from the array's memory: no seek, no bytes copy
+                view = memoryview(row).cast("B")
+                done = 0
+                while done < len(view):
+                    done += os.pwrite(fd, view[done:], pos + done)
+            else:
+                fh.seek(pos)
+                fh.write(row)
 
     return fh, write
 
@@ -388,6 +417,8 @@ def prepare_corpus(
                 design(steps, rate, root / "responses")
             except Exception:  # noqa: BLE001 - a bad step is reported per recording below
                 break
+        if any(s.get("name") in SPECTRAL_STEPS for s in steps):
+            import scipy.fft  # noqa: F401  (imported once here; forked workers inherit it)
         sizes = [os.stat(r.edf).st_size if os.path.isfile(r.edf) else 0 for r in recordings]
         order = sorted(range(len(tasks)), key=lambda i: -sizes[i])
         pool = ProcessPoolExecutor(max_workers=jobs)

@@ -7,7 +7,8 @@ in microvolts and ``sfreq`` in Hz (:data:`STEPS`). Built-in steps:
 - ``bandpass`` (``l_freq``, ``h_freq``, ``method="fir"``, ``order=4``): zero-phase band-pass
   (either edge may be ``None`` for a high- or low-pass). ``fir``: MNE-Python's default design
   (``firwin``, Hamming window, automatic transition bands), the same response as
-  ``mne.filter.filter_data``. ``iir``: Butterworth of ``order``, applied forward and backward
+  ``mne.filter.filter_data`` (the kernels are designed in NumPy with MNE's arithmetic, so neither
+  MNE nor ``scipy.signal`` is imported; a test compares them with MNE's tap by tap). ``iir``: Butterworth of ``order``, applied forward and backward
   (magnitude ``|H(f)|**2``, the response of ``scipy.signal.sosfiltfilt``).
 - ``notch`` (``freq``, ``method="fir"``, ``q=30``): notch at ``freq`` and its harmonics below
   Nyquist. ``fir``: the response of ``mne.filter.notch_filter``; ``iir``: ``scipy.signal.iirnotch``
@@ -120,22 +121,143 @@ def is_streamable(steps: list[dict]) -> bool:
 
 
 # ----------------------------------------------------------------------------- responses
+_LENGTH_FACTOR = 3.3  # MNE's filter length per transition width for the Hamming window (``_length_factors``)
+
+
+def _hamming_lowpass(n: int, cutoff: float) -> np.ndarray:
+    """``scipy.signal.firwin(n, cutoff, window="hamming")`` (cutoff relative to Nyquist, unit gain
+    at 0 Hz), in NumPy: importing ``scipy.signal`` costs most of a second per process."""
+    m = np.arange(0, n, dtype=np.float64) - 0.5 * (n - 1)
+    h = cutoff * np.sinc(cutoff * m)
+    if n > 1:
+        h *= 0.54 + 0.46 * np.cos(np.linspace(-np.pi, np.pi, n))
+    return h / np.sum(h)
+
+
+def _fir_length(trans: float, sfreq: float) -> int:
+    """MNE's ``filter_length="auto"``: odd number of taps for the narrowest transition (Hz)."""
+    seconds = float(f"{_LENGTH_FACTOR * 1.0 / float(trans)}")  # MNE goes through the string "<x>s"
+    n = max(int(np.ceil(seconds * 1 * sfreq)), 1)
+    return n + (n - 1) % 2
+
+
+def _firwin_design(n: int, freq: np.ndarray, gain: np.ndarray) -> np.ndarray:
+    """``mne.filter._firwin_design``: a sum of windowed-sinc low-passes, one per gain step (``freq``
+    relative to Nyquist, from 0 to 1; ``gain`` 0 or 1)."""
+    h = np.zeros(n)
+    prev_freq, prev_gain = freq[-1], gain[-1]
+    if prev_gain == 1:
+        h[n // 2] = 1.0
+    for this_freq, this_gain in zip(freq[::-1][1:], gain[::-1][1:]):
+        if this_gain != prev_gain:
+            transition = (prev_freq - this_freq) / 2.0
+            this_n = int(round(_LENGTH_FACTOR / transition))
+            this_n += 1 - this_n % 2
+            if this_n > n:
+                raise ValueError(f"FIR design: {n} taps are too few for a transition band needing {this_n}")
+            part = _hamming_lowpass(this_n, (prev_freq + this_freq) / 2.0)
+            off = (n - this_n) // 2
+            if this_gain == 0:
+                h[off : n - off] -= part
+            else:
+                h[off : n - off] += part
+        prev_gain, prev_freq = this_gain, this_freq
+    return h
+
+
+def _mne_fir(kind: str, sfreq: float, a, b) -> np.ndarray:
+    """MNE-Python's default zero-phase FIR kernel (``firwin`` design, Hamming window, automatic
+    transition bands and length), as ``mne.filter.create_filter`` makes it for
+    ``filter_data(x, sfreq, a, b)`` (``kind="bandpass"``, either edge may be None) or for
+    ``notch_filter(x, sfreq, freqs)`` (``kind="notch"``, ``a`` = the notch frequencies).
+
+    The same arithmetic as MNE 1.x (``_triage_filter_params``, ``create_filter``,
+    ``_firwin_design``), without importing MNE or ``scipy.signal``; a test checks it against MNE.
+    """
+    nyq = sfreq / 2.0
+    if kind == "bandpass":
+        lo = None if a is None or float(a) == 0 else float(a)
+        hi = None if b is None else float(b)
+        if lo is not None and lo <= 0:
+            raise ValueError(f"highpass frequency {lo} must be greater than zero")
+        if hi is not None and hi >= nyq:
+            raise ValueError(f"lowpass frequency {hi} must be less than Nyquist ({nyq})")
+        trans = []
+        if lo is not None:
+            l_tb = float(np.minimum(np.maximum(0.25 * lo, 2.0), lo))
+            l_stop = lo - l_tb
+            trans.append(l_tb)
+        if hi is not None:
+            h_tb = float(np.minimum(np.maximum(0.25 * hi, 2.0), nyq - hi))
+            h_stop = hi + h_tb
+            trans.append(h_tb)
+            if h_stop > nyq:
+                raise ValueError(f"Effective band-stop frequency ({h_stop}) is too high (maximum {nyq})")
+        n = _fir_length(min(trans), sfreq) if trans else 1
+        if lo is None and hi is None:
+            freq, gain = [0, nyq], [1.0, 1.0]
+        elif lo is None:
+            freq, gain = [0, hi, h_stop], [1, 1, 0]
+            if h_stop != nyq:
+                freq, gain = freq + [nyq], gain + [0]
+        elif hi is None:
+            freq, gain = [l_stop, lo, nyq], [0, 1, 1]
+            if l_stop != 0:
+                freq, gain = [0] + freq, [0] + gain
+        else:
+            freq, gain = [l_stop, lo, hi, h_stop], [0, 1, 1, 0]
+            if h_stop != nyq:
+                freq, gain = freq + [nyq], gain + [0]
+            if l_stop != 0:
+                freq, gain = [0] + freq, [0] + gain
+    else:  # notch_filter(method="fir"): notch_widths = freqs / 200, trans_bandwidth = 1
+        freqs = np.atleast_1d(np.asarray(a, dtype=float))
+        tb_2 = 1.0 / 2.0
+        widths = freqs / 200.0
+        lows = np.array([f - w / 2.0 - tb_2 for f, w in zip(freqs, widths)], float)
+        highs = np.array([f + w / 2.0 + tb_2 for f, w in zip(freqs, widths)], float)
+        if np.any(highs >= nyq) or np.any(lows > nyq):
+            raise ValueError(f"notch at {freqs.tolist()} Hz: stop band above Nyquist ({nyq} Hz)")
+        if np.any(lows <= 0):
+            raise ValueError(f"notch at {freqs.tolist()} Hz: stop band below 0 Hz")
+        l_tb = np.array(tb_2, float).ravel()
+        h_tb = np.array(tb_2, float).ravel()
+        # create_filter's band-stop branch (l_freq=lows, h_freq=highs, reverse=True)
+        l_stop = lows - l_tb
+        l_stop += l_tb
+        f_s1 = lows + l_tb
+        h_stop = highs + h_tb
+        h_stop -= h_tb
+        f_s2 = highs - h_tb
+        f_p1, f_p2 = l_stop, h_stop
+        n = _fir_length(min(min(h_tb), min(l_tb)), sfreq)
+        freq = np.r_[f_p1, f_s1, f_s2, f_p2]
+        gain = np.r_[np.ones_like(f_p1), np.zeros_like(f_s1), np.zeros_like(f_s2), np.ones_like(f_p2)]
+        order = np.argsort(freq)
+        freq, gain = freq[order], gain[order]
+        if freq[0] != 0:
+            freq, gain = np.r_[[0.0], freq], np.r_[[1.0], gain]
+        if freq[-1] != nyq:
+            freq, gain = np.r_[freq, [nyq]], np.r_[gain, [1.0]]
+        if np.any(np.abs(np.diff(gain, 2)) > 1):
+            raise ValueError(f"notch at {freqs.tolist()} Hz: stop bands are not sufficiently separated")
+    freq = np.array(freq) / nyq
+    return _firwin_design(n, freq, np.array(gain))
+
+
 @lru_cache(maxsize=64)
 def _mne_kernel(kind: str, sfreq: float, a: float | None, b: float | None) -> np.ndarray:
-    """Zero-phase FIR kernel of MNE's band-pass (a, b) or notch (a = freq), centred, odd length."""
-    import mne
-
-    n = int(2 ** math.ceil(math.log2(60 * sfreq)))
-    x = np.zeros((1, n))
-    x[0, n // 2] = 1.0
+    """Zero-phase FIR kernel of MNE's band-pass (a, b) or notch (a = freq), centred, odd length
+    (the taps above 1e-12 of the largest: the impulse response of ``mne.filter.filter_data`` /
+    ``notch_filter``, designed directly by :func:`_mne_fir`)."""
     if kind == "bandpass":
-        y = mne.filter.filter_data(x, sfreq, a, b, verbose="error")[0]
+        h = _mne_fir("bandpass", sfreq, a, b)
     else:
-        freqs = np.arange(a, sfreq / 2.0, a)
-        y = mne.filter.notch_filter(x, sfreq, freqs, verbose="error")[0]
-    nz = np.flatnonzero(np.abs(y) > 1e-12 * np.abs(y).max())
-    half = max(n // 2 - nz[0], nz[-1] - n // 2)
-    return y[n // 2 - half : n // 2 + half + 1]
+        h = _mne_fir("notch", sfreq, np.arange(a, sfreq / 2.0, a), None)
+    mid = len(h) // 2
+    nz = np.flatnonzero(np.abs(h) > 1e-12 * np.abs(h).max())
+    half = max(mid - nz[0], nz[-1] - mid)
+    return h[mid - half : mid + half + 1]
 
 
 def _fir_amplitude(h: np.ndarray, freqs: np.ndarray, sfreq: float) -> np.ndarray:
@@ -242,12 +364,18 @@ def _geometry(frozen: tuple, sfreq_in: float) -> tuple[_Spectral, int, int, np.n
     return stage, m, k, resp
 
 
+_LOADED: dict = {}  # (frozen steps, sfreq) -> geometry, in this process (forked workers inherit it)
+
+
 def _geometry_for(spectral: list[dict], sfreq: float, response_dir=None):
-    """:func:`_geometry`, memoized on disk in ``response_dir`` when given (so that worker
-    processes neither import MNE/SciPy's signal module nor redesign filters)."""
+    """:func:`_geometry`, memoized in the process and on disk in ``response_dir`` when given (so
+    that worker processes and later runs do not redesign the filters)."""
     frozen = _freeze(spectral)
     if response_dir is None:
         return _geometry(frozen, sfreq)
+    key = (frozen, float(sfreq))
+    if key in _LOADED:
+        return _LOADED[key]
     import hashlib
     import os
     from pathlib import Path
@@ -259,7 +387,8 @@ def _geometry_for(spectral: list[dict], sfreq: float, response_dir=None):
             with np.load(path) as z:
                 m, k, up, down = (int(z[n]) for n in ("m", "k", "up", "down"))
                 stage = _Spectral(tuple(dict(f) for f in frozen), sfreq, float(z["sfreq_out"]), up, down)
-                return stage, m, k, z["resp"].astype(np.float32)
+                _LOADED[key] = stage, m, k, z["resp"].astype(np.float32)
+                return _LOADED[key]
         except (OSError, ValueError, KeyError):
             pass  # unreadable: recompute and rewrite
     stage, m, k, resp = _geometry(frozen, sfreq)
@@ -267,7 +396,8 @@ def _geometry_for(spectral: list[dict], sfreq: float, response_dir=None):
     tmp = path.with_name(f".{path.stem}.{os.getpid()}.npz")
     np.savez(tmp, m=m, k=k, up=stage.up, down=stage.down, sfreq_out=stage.sfreq_out, resp=resp)
     os.replace(tmp, path)
-    return stage, m, k, resp
+    _LOADED[key] = stage, m, k, resp
+    return _LOADED[key]
 
 
 def design(steps: list[dict], sfreq: float, response_dir=None) -> None:
@@ -391,7 +521,8 @@ def stream_steps(
     steps : list of dict
         Built-in steps only (:func:`is_streamable`).
     sink : callable
-        ``sink(offset, block)`` receives consecutive output blocks, float32 (n_channels, n).
+        ``sink(offset, block)`` receives consecutive output blocks, float32 (n_channels, n); a block
+        may be a view with contiguous rows, valid during the call only (copy to keep it).
     block_s : float
         Seconds per block when no spectral step is present.
     response_dir : path-like, optional
@@ -414,10 +545,12 @@ def stream_steps(
         raise StepError("stream_steps: the recording has no samples")
 
     def emit(offset: int, block: np.ndarray, pointwise: list[dict]) -> None:
-        block = _pointwise(np.ascontiguousarray(block, dtype=np.float32), pointwise)
-        if not np.isfinite(block.sum(dtype=np.float64)):
+        # blocks are fresh arrays (or views of one), so the pointwise steps may run in place
+        block = _pointwise(np.asarray(block, dtype=np.float32), pointwise)
+        if not np.isfinite(block.sum()):  # a float32 sum is finite unless a sample is not (or it overflows)
             bad = np.flatnonzero(~np.isfinite(block).all(axis=1)).tolist()
-            raise StepError(f"non-finite (NaN or infinite) samples in row(s) {bad} near sample {offset}")
+            if bad:
+                raise StepError(f"non-finite (NaN or infinite) samples in row(s) {bad} near sample {offset}")
         sink(offset, block)
 
     pre, spectral, post, rest = _split(steps)
@@ -435,6 +568,8 @@ def stream_steps(
     stage, m, k, resp = _geometry_for(spectral, float(sfreq), response_dir)
 
     def src(a: int, b: int) -> np.ndarray:
+        if not pre:  # read only: no copy unless the source gives another dtype
+            return np.asarray(source(a, b), dtype=np.float32)
         return _pointwise(np.array(source(a, b), dtype=np.float32), pre)
 
     for o, block in _spectral_blocks(src, n_times, n_channels, stage, m, k, resp):

@@ -153,3 +153,31 @@ def test_load_entry_is_memory_mapped(corpus, tmp_path):
     again = load_entry(e.path)
     assert isinstance(again.signals, np.memmap) and again.signals.dtype == np.float32
     assert again.signals.shape == (22, again.meta["n_times"])
+
+
+def test_source_hash_is_sha1_of_names_and_bytes_with_or_without_mmap(tmp_path, monkeypatch):
+    """The memory-mapped, windowed hash equals the plain one (entry names do not change)."""
+    import hashlib
+    import mmap
+
+    import seizure.cache as cache
+
+    paths = []
+    for name, n in [("x.edf", 2 * cache._HASH_WINDOW + 12345), ("x.csv", 0), ("x.csv_bi", 777)]:
+        (tmp_path / name).write_bytes(os.urandom(n))
+        paths.append(str(tmp_path / name))
+    ref = hashlib.sha1()
+    for p in paths:
+        ref.update(os.path.basename(p).encode())
+        ref.update(Path(p).read_bytes())
+    assert cache._file_hash(paths) == ref.hexdigest()[:16]
+    real, calls = mmap.mmap, []
+
+    def failing_second(*a, **k):  # a file system where mapping fails part-way: plain reads take over
+        calls.append(1)
+        if len(calls) == 2:
+            raise OSError("no mmap")
+        return real(*a, **k)
+
+    monkeypatch.setattr(cache.mmap, "mmap", failing_second)
+    assert cache._file_hash(paths) == ref.hexdigest()[:16] and len(calls) >= 2

@@ -27,6 +27,63 @@ def test_fir_bandpass_and_notch_equal_mne(eeg):
     np.testing.assert_allclose(y, ref, atol=1e-3 * np.abs(ref).max())
 
 
+def _kernel_from_mne(kind, sfreq, a, b):
+    """The kernel as the first version obtained it: MNE's filter run on an impulse, trimmed."""
+    import math
+
+    import mne
+
+    n = int(2 ** math.ceil(math.log2(60 * sfreq)))
+    x = np.zeros((1, n))
+    x[0, n // 2] = 1.0
+    if kind == "bandpass":
+        y = mne.filter.filter_data(x, sfreq, a, b, verbose="error")[0]
+    else:
+        y = mne.filter.notch_filter(x, sfreq, np.arange(a, sfreq / 2.0, a), verbose="error")[0]
+    nz = np.flatnonzero(np.abs(y) > 1e-12 * np.abs(y).max())
+    half = max(n // 2 - nz[0], nz[-1] - n // 2)
+    return y[n // 2 - half : n // 2 + half + 1]
+
+
+@pytest.mark.parametrize("sfreq", [100.0, 128.0, 200.0, 250.0, 256.0, 400.0, 512.0, 1000.0])
+def test_fir_kernels_equal_mne_filter_on_an_impulse(sfreq):
+    """The kernels designed in NumPy (no MNE, no scipy.signal) are MNE's, tap for tap."""
+    from seizure.preprocessing import _mne_kernel
+
+    cases = [("bandpass", 0.5, 70.0), ("bandpass", 0.5, 40.0), ("bandpass", 0.1, 30.0), ("bandpass", 3.0, 45.0),
+             ("bandpass", 1.0, None), ("bandpass", None, 40.0), ("bandpass", 16.0, 20.0), ("notch", 60.0, None),
+             ("notch", 50.0, None)]  # fmt: skip
+    for kind, a, b in cases:
+        if (b is not None and b >= sfreq / 2) or (kind == "notch" and a >= sfreq / 2):
+            continue
+        ref = _kernel_from_mne(kind, sfreq, a, b)
+        new = _mne_kernel.__wrapped__(kind, sfreq, a, b)
+        assert new.shape == ref.shape, (kind, a, b)
+        np.testing.assert_allclose(new, ref, rtol=0, atol=1e-12, err_msg=f"{kind} {a} {b} at {sfreq} Hz")
+
+
+def test_fir_design_rejects_what_mne_rejects():
+    from seizure.preprocessing import _mne_kernel
+
+    with pytest.raises(ValueError, match="Nyquist"):
+        _mne_kernel.__wrapped__("notch", 241.0, 60.0, None)  # 120 Hz stop band reaches 120.5 Hz
+    with pytest.raises(ValueError, match="not sufficiently separated"):
+        _mne_kernel.__wrapped__("notch", 250.0, 1.0, None)
+
+
+def test_preparing_imports_neither_mne_nor_scipy_signal(tmp_path):
+    """Designing the filters is NumPy only: a worker process does not pay for these imports."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from seizure.preprocessing import apply_steps; import numpy as np; "
+            "apply_steps(np.ones((2, 3000)), 256.0, [{'name': 'resample', 'sfreq': 250.0}, "
+            "{'name': 'bandpass', 'l_freq': 0.5, 'h_freq': 70.0}, {'name': 'notch', 'freq': 60.0}]); "
+            "print(sorted(m for m in ('mne', 'scipy.signal') if m in sys.modules))")  # fmt: skip
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
 def test_iir_equals_sosfiltfilt_inside(eeg):
     from scipy import signal
 

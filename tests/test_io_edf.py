@@ -61,6 +61,20 @@ def test_native_reader_matches_mne(corpus):
         np.testing.assert_array_equal(r.read(picks, 777, 1999), r.read(picks)[:, 777:1999])
 
 
+def test_read_diff_equals_differences_of_digital_reads(tmp_path):
+    path = tmp_path / "d.edf"
+    write_edf(path, seconds=7)
+    reader = EdfReader(path)
+    anodes, cathodes = [0, 1, 2, 5], [1, 2, 3, 0]
+    for start, stop in [(0, 7 * 250), (13, 13), (100, 1234), (249, 251), (1000, 1750)]:  # across record edges
+        x = reader.read(list(range(len(ELECTRODES))), start, stop, digital=True).astype(np.int32)
+        d = reader.read_diff(anodes, cathodes, start, stop)
+        assert d.dtype == np.float32 and d.shape == (4, stop - start)
+        np.testing.assert_array_equal(d, x[anodes] - x[cathodes])
+    with pytest.raises(EdfError, match="outside"):
+        reader.read_diff(anodes, cathodes, 0, 7 * 250 + 1)
+
+
 def test_header_only_summary(tmp_path):
     p = write_edf(tmp_path / "aaaaaaaa_s001_t000.edf", sfreq=256.0, seconds=12)
     h = read_header(p)

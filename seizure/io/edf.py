@@ -262,14 +262,7 @@ class EdfReader:
         -------
         ndarray, shape (len(picks), stop - start), float32 microvolts (int16 if ``digital``)
         """
-        self.check_same_rate(picks)
-        spr = int(self.spr[picks[0]])
-        n_times = spr * self.n_records
-        stop = n_times if stop is None else stop
-        if not 0 <= start <= stop <= n_times:
-            raise EdfError(f"{self.path}: sample range [{start}, {stop}) outside [0, {n_times})")
-        r0, r1 = start // spr, -(-stop // spr)
-        block = self._records(r0, r1)  # (n_rec, record_samples) int16
+        spr, r0, r1, block, stop = self._span(picks, start, stop)
         a, b = start - r0 * spr, stop - r0 * spr
         if digital:
             out = np.empty((len(picks), (r1 - r0) * spr), dtype=np.int16)
@@ -285,6 +278,36 @@ class EdfReader:
             np.multiply(block[:, self.offsets[p] : self.offsets[p] + spr], np.float32(gain), out=row)
             row += np.float32(offset)
         return out[:, a:b] if (a, b) != (0, out.shape[1]) else out
+
+    def _span(self, picks: list[int], start: int, stop: int | None):
+        """Checked sample range of channels at one rate and the int16 records that hold it:
+        (samples per record, first record, end record, records (n_rec, record_samples), stop)."""
+        self.check_same_rate(picks)
+        spr = int(self.spr[picks[0]])
+        n_times = spr * self.n_records
+        stop = n_times if stop is None else stop
+        if not 0 <= start <= stop <= n_times:
+            raise EdfError(f"{self.path}: sample range [{start}, {stop}) outside [0, {n_times})")
+        r0, r1 = start // spr, -(-stop // spr)
+        return spr, r0, r1, self._records(r0, r1), stop
+
+    def read_diff(self, anodes: list[int], cathodes: list[int], start: int = 0, stop: int | None = None) -> np.ndarray:
+        """Differences of raw digital values, ``x[anodes[i]] - x[cathodes[i]]``, over samples
+        ``[start, stop)`` (all channels at one rate), computed straight from the int16 records.
+
+        Returns
+        -------
+        ndarray, shape (len(anodes), stop - start), float32 (exact: digital differences fit),
+        possibly a view of a larger buffer (each row is contiguous).
+        """
+        spr, r0, r1, block, stop = self._span(list(anodes) + list(cathodes), start, stop)
+        out = np.empty((len(anodes), (r1 - r0) * spr), dtype=np.float32)
+        for i, (p, q) in enumerate(zip(anodes, cathodes)):
+            ap, cp = int(self.offsets[p]), int(self.offsets[q])
+            row = out[i].reshape(r1 - r0, spr)
+            np.subtract(block[:, ap : ap + spr], block[:, cp : cp + spr], out=row, dtype=np.float32)
+        a = start - r0 * spr
+        return out[:, a : a + stop - start]
 
     def close(self) -> None:
         """Close the file."""
