@@ -7,8 +7,9 @@ in microvolts and ``sfreq`` in Hz (:data:`STEPS`). Built-in steps:
 - ``bandpass`` (``l_freq``, ``h_freq``, ``method="fir"``, ``order=4``): zero-phase band-pass
   (either edge may be ``None`` for a high- or low-pass). ``fir``: MNE-Python's default design
   (``firwin``, Hamming window, automatic transition bands), the same response as
-  ``mne.filter.filter_data`` (the kernels are designed in NumPy with MNE's arithmetic, so neither
-  MNE nor ``scipy.signal`` is imported; a test compares them with MNE's tap by tap). ``iir``: Butterworth of ``order``, applied forward and backward
+  ``mne.filter.filter_data`` (the kernels are designed in NumPy by MNE's documented rules, so
+  neither MNE nor ``scipy.signal`` is imported; a test compares them with MNE's tap by tap).
+  ``iir``: Butterworth of ``order``, applied forward and backward
   (magnitude ``|H(f)|**2``, the response of ``scipy.signal.sosfiltfilt``).
 - ``notch`` (``freq``, ``method="fir"``, ``q=30``): notch at ``freq`` and its harmonics below
   Nyquist. ``fir``: the response of ``mne.filter.notch_filter``; ``iir``: ``scipy.signal.iirnotch``
@@ -121,128 +122,101 @@ def is_streamable(steps: list[dict]) -> bool:
 
 
 # ----------------------------------------------------------------------------- responses
-_LENGTH_FACTOR = 3.3  # MNE's filter length per transition width for the Hamming window (``_length_factors``)
+#: Taps per unit of (transition width / sampling rate) of a Hamming-windowed FIR: MNE's rule for
+#: ``filter_length="auto"`` (documented with ``mne.filter.create_filter``).
+_HAMMING_TAPS = 3.3
 
 
-def _hamming_lowpass(n: int, cutoff: float) -> np.ndarray:
-    """``scipy.signal.firwin(n, cutoff, window="hamming")`` (cutoff relative to Nyquist, unit gain
-    at 0 Hz), in NumPy: importing ``scipy.signal`` costs most of a second per process."""
-    m = np.arange(0, n, dtype=np.float64) - 0.5 * (n - 1)
-    h = cutoff * np.sinc(cutoff * m)
-    if n > 1:
-        h *= 0.54 + 0.46 * np.cos(np.linspace(-np.pi, np.pi, n))
-    return h / np.sum(h)
+def _odd(n: int) -> int:
+    return n if n % 2 else n + 1
 
 
-def _fir_length(trans: float, sfreq: float) -> int:
-    """MNE's ``filter_length="auto"``: odd number of taps for the narrowest transition (Hz)."""
-    seconds = float(f"{_LENGTH_FACTOR * 1.0 / float(trans)}")  # MNE goes through the string "<x>s"
-    n = max(int(np.ceil(seconds * 1 * sfreq)), 1)
-    return n + (n - 1) % 2
+def _windowed_sinc(n: int, cutoff: float) -> np.ndarray:
+    """Hamming-windowed ideal low-pass of ``n`` taps, ``cutoff`` relative to Nyquist, unit DC gain."""
+    t = np.arange(n) - (n - 1) / 2.0
+    h = cutoff * np.sinc(cutoff * t) * np.hamming(n)
+    return h / h.sum()
 
 
-def _firwin_design(n: int, freq: np.ndarray, gain: np.ndarray) -> np.ndarray:
-    """``mne.filter._firwin_design``: a sum of windowed-sinc low-passes, one per gain step (``freq``
-    relative to Nyquist, from 0 to 1; ``gain`` 0 or 1)."""
-    h = np.zeros(n)
-    prev_freq, prev_gain = freq[-1], gain[-1]
-    if prev_gain == 1:
-        h[n // 2] = 1.0
-    for this_freq, this_gain in zip(freq[::-1][1:], gain[::-1][1:]):
-        if this_gain != prev_gain:
-            transition = (prev_freq - this_freq) / 2.0
-            this_n = int(round(_LENGTH_FACTOR / transition))
-            this_n += 1 - this_n % 2
-            if this_n > n:
-                raise ValueError(f"FIR design: {n} taps are too few for a transition band needing {this_n}")
-            part = _hamming_lowpass(this_n, (prev_freq + this_freq) / 2.0)
-            off = (n - this_n) // 2
-            if this_gain == 0:
-                h[off : n - off] -= part
-            else:
-                h[off : n - off] += part
-        prev_gain, prev_freq = this_gain, this_freq
+def _sum_of_lowpasses(n_taps: int, table: list[tuple[float, float]], nyq: float) -> np.ndarray:
+    """Zero-phase FIR of ``n_taps`` following a piecewise-linear 0/1 gain ``table`` of (Hz, gain).
+
+    The kernel starts as the gain at Nyquist (an impulse when 1) and, for every change of gain
+    between neighbouring table points, gains a windowed-sinc low-pass cut at the middle of that
+    transition, with as many taps as the transition's width asks for (added where the gain falls
+    with frequency, subtracted where it rises): MNE's ``fir_design="firwin"``.
+    """
+    h = np.zeros(n_taps)
+    if table[-1][1] == 1:
+        h[n_taps // 2] = 1.0
+    for (f0, g0), (f1, g1) in zip(table[:-1], table[1:]):
+        if g0 == g1:
+            continue
+        width = (f1 - f0) / nyq / 2.0
+        taps = _odd(int(round(_HAMMING_TAPS / width)))
+        if taps > n_taps:
+            raise ValueError(f"FIR design: {n_taps} taps are too few for the {f0}-{f1} Hz transition band")
+        off = (n_taps - taps) // 2
+        h[off : off + taps] += (1.0 if g0 > g1 else -1.0) * _windowed_sinc(taps, (f0 + f1) / 2.0 / nyq)
     return h
 
 
-def _mne_fir(kind: str, sfreq: float, a, b) -> np.ndarray:
-    """MNE-Python's default zero-phase FIR kernel (``firwin`` design, Hamming window, automatic
-    transition bands and length), as ``mne.filter.create_filter`` makes it for
-    ``filter_data(x, sfreq, a, b)`` (``kind="bandpass"``, either edge may be None) or for
-    ``notch_filter(x, sfreq, freqs)`` (``kind="notch"``, ``a`` = the notch frequencies).
+def _table(points: list[tuple[float, float]], nyq: float, edge_gain: tuple[float, float]) -> list[tuple[float, float]]:
+    """Sorted gain table from 0 Hz to Nyquist (ends added with ``edge_gain`` where missing)."""
+    table = sorted(dict.fromkeys(points))
+    if table[0][0] != 0:
+        table.insert(0, (0.0, edge_gain[0]))
+    if table[-1][0] != nyq:
+        table.append((nyq, edge_gain[1]))
+    return table
 
-    The same arithmetic as MNE 1.x (``_triage_filter_params``, ``create_filter``,
-    ``_firwin_design``), without importing MNE or ``scipy.signal``; a test checks it against MNE.
+
+def _mne_fir(kind: str, sfreq: float, a, b) -> np.ndarray:
+    """MNE-Python's default zero-phase FIR kernel for ``filter_data(x, sfreq, a, b)``
+    (``kind="bandpass"``; either edge may be None) or for ``notch_filter(x, sfreq, a)``
+    (``kind="notch"``; ``a`` the notch frequencies), without importing MNE or ``scipy.signal``.
+
+    Design rules (MNE's documented defaults): automatic transition bands, ``min(max(0.25 f, 2),
+    f)`` Hz below the high-pass edge and ``min(max(0.25 f, 2), nyq - f)`` Hz above the low-pass
+    edge; notches ``f / 200`` Hz wide with 0.5 Hz transitions on each side; an odd length of
+    ``3.3 * sfreq / narrowest transition`` taps; the ``firwin`` design of
+    :func:`_sum_of_lowpasses`. A test compares the kernels with MNE's, tap by tap.
     """
     nyq = sfreq / 2.0
     if kind == "bandpass":
         lo = None if a is None or float(a) == 0 else float(a)
         hi = None if b is None else float(b)
         if lo is not None and lo <= 0:
-            raise ValueError(f"highpass frequency {lo} must be greater than zero")
+            raise ValueError(f"high-pass edge {lo} Hz must be above 0 Hz")
         if hi is not None and hi >= nyq:
-            raise ValueError(f"lowpass frequency {hi} must be less than Nyquist ({nyq})")
-        trans = []
+            raise ValueError(f"low-pass edge {hi} Hz must be below Nyquist ({nyq} Hz)")
+        points, widths = [], []
         if lo is not None:
-            l_tb = float(np.minimum(np.maximum(0.25 * lo, 2.0), lo))
-            l_stop = lo - l_tb
-            trans.append(l_tb)
+            tb = min(max(0.25 * lo, 2.0), lo)
+            points += [(lo - tb, 0.0), (lo, 1.0)]
+            widths.append(tb)
         if hi is not None:
-            h_tb = float(np.minimum(np.maximum(0.25 * hi, 2.0), nyq - hi))
-            h_stop = hi + h_tb
-            trans.append(h_tb)
-            if h_stop > nyq:
-                raise ValueError(f"Effective band-stop frequency ({h_stop}) is too high (maximum {nyq})")
-        n = _fir_length(min(trans), sfreq) if trans else 1
-        if lo is None and hi is None:
-            freq, gain = [0, nyq], [1.0, 1.0]
-        elif lo is None:
-            freq, gain = [0, hi, h_stop], [1, 1, 0]
-            if h_stop != nyq:
-                freq, gain = freq + [nyq], gain + [0]
-        elif hi is None:
-            freq, gain = [l_stop, lo, nyq], [0, 1, 1]
-            if l_stop != 0:
-                freq, gain = [0] + freq, [0] + gain
-        else:
-            freq, gain = [l_stop, lo, hi, h_stop], [0, 1, 1, 0]
-            if h_stop != nyq:
-                freq, gain = freq + [nyq], gain + [0]
-            if l_stop != 0:
-                freq, gain = [0] + freq, [0] + gain
-    else:  # notch_filter(method="fir"): notch_widths = freqs / 200, trans_bandwidth = 1
-        freqs = np.atleast_1d(np.asarray(a, dtype=float))
-        tb_2 = 1.0 / 2.0
-        widths = freqs / 200.0
-        lows = np.array([f - w / 2.0 - tb_2 for f, w in zip(freqs, widths)], float)
-        highs = np.array([f + w / 2.0 + tb_2 for f, w in zip(freqs, widths)], float)
-        if np.any(highs >= nyq) or np.any(lows > nyq):
-            raise ValueError(f"notch at {freqs.tolist()} Hz: stop band above Nyquist ({nyq} Hz)")
-        if np.any(lows <= 0):
-            raise ValueError(f"notch at {freqs.tolist()} Hz: stop band below 0 Hz")
-        l_tb = np.array(tb_2, float).ravel()
-        h_tb = np.array(tb_2, float).ravel()
-        # create_filter's band-stop branch (l_freq=lows, h_freq=highs, reverse=True)
-        l_stop = lows - l_tb
-        l_stop += l_tb
-        f_s1 = lows + l_tb
-        h_stop = highs + h_tb
-        h_stop -= h_tb
-        f_s2 = highs - h_tb
-        f_p1, f_p2 = l_stop, h_stop
-        n = _fir_length(min(min(h_tb), min(l_tb)), sfreq)
-        freq = np.r_[f_p1, f_s1, f_s2, f_p2]
-        gain = np.r_[np.ones_like(f_p1), np.zeros_like(f_s1), np.zeros_like(f_s2), np.ones_like(f_p2)]
-        order = np.argsort(freq)
-        freq, gain = freq[order], gain[order]
-        if freq[0] != 0:
-            freq, gain = np.r_[[0.0], freq], np.r_[[1.0], gain]
-        if freq[-1] != nyq:
-            freq, gain = np.r_[freq, [nyq]], np.r_[gain, [1.0]]
-        if np.any(np.abs(np.diff(gain, 2)) > 1):
-            raise ValueError(f"notch at {freqs.tolist()} Hz: stop bands are not sufficiently separated")
-    freq = np.array(freq) / nyq
-    return _firwin_design(n, freq, np.array(gain))
+            tb = min(max(0.25 * hi, 2.0), nyq - hi)
+            if hi + tb > nyq:
+                raise ValueError(f"low-pass stop band {hi + tb} Hz is above Nyquist ({nyq} Hz)")
+            points += [(hi, 1.0), (hi + tb, 0.0)]
+            widths.append(tb)
+        if not points:
+            return np.ones(1)
+        table = _table(points, nyq, (0.0 if lo is not None else 1.0, 0.0 if hi is not None else 1.0))
+        return _sum_of_lowpasses(_odd(max(int(np.ceil(_HAMMING_TAPS / min(widths) * sfreq)), 1)), table, nyq)
+    freqs = [float(f) for f in np.atleast_1d(a)]
+    bands = [(f - f / 400.0 - 0.5, f - f / 400.0, f + f / 400.0, f + f / 400.0 + 0.5) for f in freqs]
+    for f, band in zip(freqs, bands):
+        if band[3] >= nyq or band[0] <= 0:
+            raise ValueError(f"notch at {f} Hz: its stop band with transitions ({band[0]:g}-{band[3]:g} Hz) "
+                             f"must lie inside (0, {nyq}) Hz (Nyquist)")
+    ordered = sorted(bands)
+    if any(prev[3] > nxt[0] for prev, nxt in zip(ordered[:-1], ordered[1:])):
+        raise ValueError(f"notches at {freqs} Hz: stop bands are not sufficiently separated")
+    points = [pt for p0, s0, s1, p1 in ordered for pt in ((p0, 1.0), (s0, 0.0), (s1, 0.0), (p1, 1.0))]
+    table = _table(points, nyq, (1.0, 1.0))
+    return _sum_of_lowpasses(_odd(int(np.ceil(_HAMMING_TAPS / 0.5 * sfreq))), table, nyq)
 
 
 @lru_cache(maxsize=64)
