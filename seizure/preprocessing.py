@@ -206,6 +206,8 @@ def _mne_fir(kind: str, sfreq: float, a, b) -> np.ndarray:
         table = _table(points, nyq, (0.0 if lo is not None else 1.0, 0.0 if hi is not None else 1.0))
         return _sum_of_lowpasses(_odd(max(int(np.ceil(_HAMMING_TAPS / min(widths) * sfreq)), 1)), table, nyq)
     freqs = [float(f) for f in np.atleast_1d(a)]
+    if not freqs:  # no harmonic below Nyquist: nothing to remove
+        return np.ones(1)
     bands = [(f - f / 400.0 - 0.5, f - f / 400.0, f + f / 400.0, f + f / 400.0 + 0.5) for f in freqs]
     for f, band in zip(freqs, bands):
         if band[3] >= nyq or band[0] <= 0:
