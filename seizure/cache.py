@@ -177,13 +177,12 @@ class _Source:
         self.flat = np.ones(len(self.picks), dtype=bool)  # constant so far
 
     def __call__(self, a: int, b: int) -> np.ndarray:
-        if self.flat.any():  # costs nothing once every channel has varied (usually the first block)
-            x = self.reader.read(self.picks, a, b, digital=True)
-            if x.shape[1]:
-                if self.first is None:
-                    self.first = x[:, :1].copy()
-                rows = np.flatnonzero(self.flat)
-                self.flat[rows] = ~(x[rows] != self.first[rows]).any(axis=1)
+        rows = np.flatnonzero(self.flat)
+        if len(rows) and b > a:  # only channels still constant are read again (none, usually, after the first block)
+            x = self.reader.read([self.picks[i] for i in rows], a, b, digital=True)
+            if self.first is None:
+                self.first = x[:, :1].copy()  # every channel is still "flat" on the first block
+            self.flat[rows] = ~(x != self.first[rows]).any(axis=1)
         if self.gain is None:
             x = self.reader.read(self.picks, a, b)
             return x[self.anode] - x[self.cathode]
