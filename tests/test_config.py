@@ -18,6 +18,10 @@ def test_bad_value_type_names_key():
         load_config(overrides=["train.epochs=many"])
     with pytest.raises(ConfigError, match="'model.rnn'"):
         load_config(overrides=["model.rnn=transformer"])
+    with pytest.raises(ConfigError, match="'model.strided_blocks'.*0 or more"):
+        load_config(overrides=["model.strided_blocks=-1"])
+    with pytest.raises(ConfigError, match="'model.first_kernel_size'.*odd"):
+        load_config(overrides=["model.first_kernel_size=10"])
 
 
 def test_yaml_file_merge(tmp_path):

@@ -4,7 +4,7 @@ Both apply the same convolutions to every montage channel (weights shared by all
 channels never mixed), producing one feature sequence per channel at the output step rate.
 
 ``RawFrontEnd``, with ``T = S * samples_per_step`` samples per channel (see its docstring for
-``first_downsample``):
+``strided_blocks``):
 
     (B, C, T) -> (B, 1, C, T)     channels-last layout
     -> block k = 1..K: Conv2d(F_{k-1} -> F_k, (1, kernel), "same") [+ BatchNorm2d] + activation
@@ -94,7 +94,9 @@ def _conv1d_blocks(in_ch, channels, kernel_size, pools, activation, pooling, bat
 
 def _fold_norm(conv: nn.Conv2d, norm: nn.BatchNorm2d) -> tuple[torch.Tensor, torch.Tensor]:
     """Kernel and bias of ``norm(conv(x))`` as one convolution (eval mode: running statistics)."""
-    scale = norm.weight / torch.sqrt(norm.running_var + norm.eps) if norm.affine else 1.0 / torch.sqrt(norm.running_var + norm.eps)
+    scale = torch.rsqrt(norm.running_var + norm.eps)
+    if norm.affine:
+        scale = scale * norm.weight
     bias = conv.bias if conv.bias is not None else torch.zeros_like(norm.running_mean)
     shift = (bias - norm.running_mean) * scale
     if norm.affine:
