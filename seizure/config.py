@@ -17,6 +17,8 @@ from typing import Any, get_type_hints
 
 import yaml
 
+from seizure._validation import SeizureError
+
 __all__ = [
     "Config",
     "ConfigError",
@@ -27,7 +29,7 @@ __all__ = [
 ]
 
 
-class ConfigError(ValueError):
+class ConfigError(SeizureError):
     """A configuration key or value is invalid."""
 
 

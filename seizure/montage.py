@@ -21,6 +21,8 @@ import re
 
 import numpy as np
 
+from seizure._validation import SeizureError
+
 __all__ = [
     "TCP_PAIRS",
     "TCP_NAMES",
@@ -53,7 +55,7 @@ _PREFIX = re.compile(r"^(EEG\s+)", re.IGNORECASE)
 _SUFFIX = re.compile(r"[-_ ]?(REF|LE|AR|AVG|M1|M2)$", re.IGNORECASE)
 
 
-class MontageError(ValueError):
+class MontageError(SeizureError):
     """A recording lacks an electrode a montage needs."""
 
 

@@ -43,6 +43,8 @@ from typing import Callable
 
 import numpy as np
 
+from seizure._validation import SeizureError
+
 __all__ = ["STEPS", "StepError", "apply_steps", "stream_steps", "output_sfreq", "output_length",
            "is_streamable", "check_steps", "design", "SPECTRAL_STEPS", "POINTWISE_STEPS"]  # fmt: skip
 
@@ -60,7 +62,7 @@ _TAIL = 1e-9  # kernel tail energy left outside the block overlap (relative)
 _MIN_BLOCK = 1 << 13  # output samples per block, at least (measured: smaller FFTs are faster here)
 
 
-class StepError(ValueError):
+class StepError(SeizureError):
     """A preprocessing step is unknown or has bad parameters, or the data cannot be processed."""
 
 

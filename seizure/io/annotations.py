@@ -30,6 +30,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from seizure._validation import SeizureError
+
 __all__ = [
     "Event",
     "Annotation",
@@ -66,7 +68,7 @@ ANNOTATION_SUFFIXES = (".csv_bi", "_events.tsv", ".tse_bi", ".csv", ".tse", ".lb
 TOLERANCE_S = 1e-3
 
 
-class AnnotationError(ValueError):
+class AnnotationError(SeizureError):
     """An annotation file does not follow the expected format or is inconsistent."""
 
 

@@ -32,6 +32,7 @@ import re
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
+from seizure._validation import SeizureError
 from seizure.io.annotations import ANNOTATION_SUFFIXES, Annotation, AnnotationError, read_annotations
 from seizure.io.edf import EdfError, read_header
 from seizure.montage import montage_for_channels
@@ -61,7 +62,7 @@ _ANN_FIELDS = {".csv": "csv", ".csv_bi": "csv_bi", ".tse": "tse", ".tse_bi": "ts
                ".lbl_bi": "lbl_bi", "_events.tsv": "events"}  # fmt: skip
 
 
-class CorpusError(ValueError):
+class CorpusError(SeizureError):
     """The corpus directory does not have the expected layout."""
 
 

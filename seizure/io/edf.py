@@ -23,6 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
+from seizure._validation import SeizureError
+
 __all__ = ["EdfError", "EdfHeader", "EdfReader", "read_header", "read_channels"]
 
 logger = logging.getLogger("seizure")
@@ -35,7 +37,7 @@ _SIGNAL_FIELDS = (  # (name, width) of each per-signal header field, in file ord
 )  # fmt: skip
 
 
-class EdfError(ValueError):
+class EdfError(SeizureError):
     """An EDF file cannot be read or is inconsistent (the message names file and field)."""
 
 
