@@ -35,12 +35,15 @@ from typing import Callable
 
 import numpy as np
 
+from seizure._validation import SeizureError
 from seizure.config import config_hash
 from seizure.io.corpus import Recording, recording_annotations
-from seizure.io.edf import EdfError, EdfReader
-from seizure.montage import TCP_NAMES, TCP_PAIRS, MontageError, electrode_map, present_mask, tcp_pairs_for
-from seizure.preprocessing import POINTWISE_STEPS, SPECTRAL_STEPS, apply_steps, design, output_length, stream_steps
-from seizure.windows import RULES, step_labels
+from seizure.io.edf import EdfReader
+from seizure.labels import RULES, label_runs, step_labels
+from seizure.montage import TCP_NAMES, TCP_PAIRS, tcp_pairs_for
+from seizure.preprocessing import SPECTRAL_STEPS, design, is_streamable, output_length
+from seizure.source import RecordingSource
+from seizure.storage import atomic_write_text, reserve_space
 
 __all__ = ["CachedRecording", "prepare_recording", "prepare_corpus", "load_entry", "steps_dir", "FORMAT"]
 
@@ -142,72 +145,15 @@ def _find(parent: Path, rec: Recording) -> tuple[Path, str | None]:
     return parent / f"{rec.bname}-{source_hash}", source_hash
 
 
-def _runs(labels: np.ndarray) -> list[list[int]]:
-    d = np.diff(np.concatenate([[0], labels.astype(np.int8), [0]]))
-    return [[int(a), int(b)] for a, b in zip(np.flatnonzero(d == 1), np.flatnonzero(d == -1))]
-
-
-class _Source:
-    """Bipolar TCP samples of the present channels, read block by block; tracks flat channels."""
-
-    def __init__(self, reader: EdfReader, rec: Recording, pairs) -> None:
-        idx = electrode_map(list(reader.ch_names))
-        missing = sorted({e for pair in pairs for e in pair if e not in idx})
-        if missing:
-            raise MontageError(
-                f"{rec.edf}: montage {rec.montage} needs electrode(s) {missing} which the recording lacks "
-                f"(channels present: {list(reader.ch_names)})"
-            )
-        electrodes = list(dict.fromkeys(e for pair in pairs for e in pair))
-        self.picks = [idx[e] for e in electrodes]
-        self.sfreq = reader.check_same_rate(self.picks)
-        self.n_times = int(reader.spr[self.picks[0]]) * reader.n_records
-        pos = {e: i for i, e in enumerate(electrodes)}
-        self.anode = np.array([pos[a] for a, _ in pairs])
-        self.cathode = np.array([pos[b] for _, b in pairs])
-        self.anode_ch = [self.picks[i] for i in self.anode]  # channel indices in the file
-        self.cathode_ch = [self.picks[i] for i in self.cathode]
-        self.reader, self.pairs = reader, pairs
-        cal = np.array([reader.calibration(p) for p in self.picks])
-        gain = cal[:, 0]
-        # one gain for all electrodes (the usual case): subtract digital values, scale once
-        self.gain = np.float32(gain[0]) if np.allclose(gain, gain[0], rtol=1e-6, atol=0) else None
-        self.shift = (cal[self.anode, 1] - cal[self.cathode, 1]).astype(np.float32)[:, None]
-        self.first: np.ndarray | None = None  # first sample of each electrode
-        self.flat = np.ones(len(self.picks), dtype=bool)  # constant so far
-
-    def __call__(self, a: int, b: int) -> np.ndarray:
-        rows = np.flatnonzero(self.flat)
-        if len(rows) and b > a:  # only channels still constant are read again (none, usually, after the first block)
-            x = self.reader.read([self.picks[i] for i in rows], a, b, digital=True)
-            if self.first is None:
-                self.first = x[:, :1].copy()  # every channel is still "flat" on the first block
-            self.flat[rows] = ~(x != self.first[rows]).any(axis=1)
-        if self.gain is None:
-            x = self.reader.read(self.picks, a, b)
-            return x[self.anode] - x[self.cathode]
-        # bipolar differences straight from the int16 records, then one scaling pass
-        out = self.reader.read_diff(self.anode_ch, self.cathode_ch, a, b)
-        out *= self.gain
-        if self.shift.any():
-            out += self.shift
-        return out
-
-    def check_flat(self, path: str) -> None:
-        flat = [self.reader.ch_names[p] for p, f in zip(self.picks, self.flat) if f]
-        if flat:
-            raise EdfError(f"{path}: flat (constant) channel(s) {flat}: no signal over the whole recording")
-
-
 def _write_rows(path: Path, n_rows: int, n_times: int):
     """An ``.npy`` file of zeros (float32, (n_rows, n_times)) and a writer of row blocks into it."""
     header = {"descr": "<f4", "fortran_order": False, "shape": (n_rows, n_times)}
     fh = open(path, "wb")
     np.lib.format.write_array_header_1_0(fh, header)
     start = fh.tell()
-    fh.truncate(start + 4 * n_rows * n_times)
     fh.flush()
     fd = fh.fileno()
+    reserve_space(fd, start + 4 * n_rows * n_times, path)
 
     def write(rows: np.ndarray, offset: int, block: np.ndarray) -> None:
         for r, row in zip(rows, block):
@@ -227,41 +173,22 @@ def _write_rows(path: Path, n_rows: int, n_times: int):
 
 def _process(rec: Recording, steps: list[dict], tmp: Path, response_dir: Path) -> dict:
     """Read, montage and preprocess into ``tmp/signals.npy``; return the signal part of the meta."""
-    reader = EdfReader(rec.edf)
-    pairs = tcp_pairs_for(rec.montage)
-    src = _Source(reader, rec, pairs)
-    present = present_mask(rec.montage)
-    rows = np.flatnonzero(present)
-    n_stream = 0
-    while n_stream < len(steps) and steps[n_stream]["name"] in SPECTRAL_STEPS | POINTWISE_STEPS:
-        n_stream += 1
-    head, tail = steps[:n_stream], steps[n_stream:]
-    if not tail:  # everything streams straight into the file
-        n_out = output_length(src.n_times, src.sfreq, head)
-        fh, write = _write_rows(tmp / "signals.npy", len(TCP_PAIRS), n_out)
-        with fh:
-            sfreq = stream_steps(src, src.n_times, len(pairs), src.sfreq, head, lambda o, b: write(rows, o, b),
-                                 response_dir=response_dir)  # fmt: skip
-        k = 1
-    else:  # a feature step needs the whole recording: stream the built-in prefix into memory
-        buf = np.empty((len(pairs), output_length(src.n_times, src.sfreq, head)), dtype=np.float32)
-
-        def keep(o: int, b: np.ndarray) -> None:
-            buf[:, o : o + b.shape[1]] = b
-
-        sfreq = stream_steps(src, src.n_times, len(pairs), src.sfreq, head, keep, response_dir=response_dir)
-        out, sfreq = apply_steps(buf, sfreq, tail)
-        del buf
-        if out.shape[0] % len(pairs):
-            raise ValueError(f"step(s) {[s['name'] for s in tail]} returned {out.shape[0]} rows for "
-                             f"{len(pairs)} channels; expected a multiple (rows per channel)")  # fmt: skip
-        k = out.shape[0] // len(pairs)
-        fh, write = _write_rows(tmp / "signals.npy", len(TCP_PAIRS) * k, out.shape[1])
-        with fh:
-            write((rows[:, None] * k + np.arange(k)).ravel(), 0, out)
-    src.check_flat(rec.edf)
-    reader.close()
-    return {"sfreq": float(sfreq), "source_sfreq": src.sfreq, "rows_per_channel": k, "present": present}
+    with RecordingSource(rec.edf, montage=rec.montage) as src:
+        present = list(src.plan.present)
+        rows = np.flatnonzero(present)
+        if is_streamable(steps):  # everything streams straight into the file
+            n_out = output_length(src.n_times, src.sfreq, steps)
+            fh, write = _write_rows(tmp / "signals.npy", len(TCP_PAIRS), n_out)
+            with fh:
+                sfreq, k = src.preprocess(steps, lambda o, b: write(rows, o, b), response_dir=response_dir)
+        else:  # a feature step: the whole recording at once, then the rows into the file
+            parts: list[np.ndarray] = []
+            sfreq, k = src.preprocess(steps, lambda o, b: parts.append(b), response_dir=response_dir)
+            out = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
+            fh, write = _write_rows(tmp / "signals.npy", len(TCP_PAIRS) * k, out.shape[1])
+            with fh:
+                write((rows[:, None] * k + np.arange(k)).ravel(), 0, out)
+        return {"sfreq": float(sfreq), "source_sfreq": src.sfreq, "rows_per_channel": k, "present": present}
 
 
 def prepare_recording(
@@ -297,7 +224,7 @@ def prepare_recording(
     if (final / "meta.json").is_file():  # same content, new stat: refresh the stat record only
         entry = load_entry(final)
         entry.meta["source_stats"] = _stats(_sources(rec))
-        _atomic_text(final / "meta.json", json.dumps(entry.meta, indent=1))
+        atomic_write_text(final / "meta.json", json.dumps(entry.meta, indent=1))
         return entry
     header = EdfReader(rec.edf).header()
     ann = recording_annotations(rec, header.duration)
@@ -309,7 +236,7 @@ def prepare_recording(
         seizures = ann.recording_seizures()
         labels = {"step_s": label_step_s}
         for rule in RULES:
-            labels[rule] = _runs(step_labels([(e.start, e.stop) for e in seizures], header.duration, label_step_s, rule))
+            labels[rule] = label_runs(step_labels([(e.start, e.stop) for e in seizures], header.duration, label_step_s, rule))
         meta = {
             "format": FORMAT, "key": rec.key, "bname": rec.bname, "split": rec.split, "subject": rec.subject,
             "session": rec.session, "montage": rec.montage, "layout": rec.layout, "edf": rec.edf,
@@ -322,7 +249,7 @@ def prepare_recording(
             "nesz": [[e.start, e.stop] for e in ann.events if e.label == "nesz"],
             "labels": labels,
         }  # fmt: skip
-        (tmp / "meta.json").write_text(json.dumps(meta, indent=1))
+        atomic_write_text(tmp / "meta.json", json.dumps(meta, indent=1))
         try:
             os.replace(tmp, final)
         except OSError:
@@ -335,18 +262,12 @@ def prepare_recording(
     return load_entry(final)
 
 
-def _atomic_text(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
-
-
 def _prepare_path(args) -> tuple[str | None, dict | None]:
     rec, steps, cache_dir, label_step_s = args
     try:
         entry = prepare_recording(rec, steps, cache_dir, label_step_s)
         return str(entry.path), None
-    except Exception as exc:  # reported, never dropped: becomes an exclusion row
+    except SeizureError as exc:  # a bad recording: reported, never dropped (an exclusion row)
         return None, {"recording": rec.edf, "split": rec.split, "reason": f"{type(exc).__name__}: {exc}"}
 
 
@@ -414,7 +335,7 @@ def prepare_corpus(
         for rate in sorted({r.sfreq for r in recordings if r.sfreq}):  # design once, workers inherit
             try:
                 design(steps, rate, root / "responses")
-            except Exception:  # noqa: BLE001 - a bad step is reported per recording below
+            except SeizureError:  # a bad step is reported per recording below
                 break
         if any(s.get("name") in SPECTRAL_STEPS for s in steps):
             import scipy.fft  # noqa: F401  (imported once here; forked workers inherit it)
@@ -441,5 +362,5 @@ def prepare_corpus(
                      "n_seizures": len(e.seizures)} for e in entries],
         "exclusions": exclusions,
     }  # fmt: skip
-    _atomic_text(root / "manifest.json", json.dumps(manifest, indent=1))
+    atomic_write_text(root / "manifest.json", json.dumps(manifest, indent=1))
     return entries, exclusions

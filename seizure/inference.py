@@ -1,4 +1,9 @@
-"""Per-step seizure probabilities over whole recordings (overlapping windows, centres kept)."""
+"""Per-step seizure probabilities over whole recordings (overlapping windows, centres kept).
+
+One window scheduler (:class:`WindowScheduler`) runs a network over the windows of
+:func:`window_plan` as signal arrives; scoring a whole array (:func:`predict_signals`, used in
+evaluation) is that scheduler fed the array at once, and ``seizure detect`` feeds it block by block.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ import numpy as np
 import torch
 from torch import nn
 
-__all__ = ["predict_signals", "window_plan", "batch_windows", "BATCH_STEPS", "INFERENCE_WINDOW_FACTOR"]
+__all__ = ["WindowScheduler", "predict_signals", "window_plan", "batch_windows", "BATCH_STEPS", "INFERENCE_WINDOW_FACTOR"]
 
 #: Whole recordings are scored in windows this many times the training window (more context for
 #: the recurrent layers, fewer edges); shared by evaluation and ``seizure detect``.
@@ -61,7 +66,92 @@ def batch_windows(window_steps: int, batch_size: int | None = None) -> int:
     return max(1, BATCH_STEPS // max(1, int(window_steps)))
 
 
-@torch.no_grad()
+class WindowScheduler:
+    """Runs a network over overlapping windows as the signal arrives.
+
+    Windows and the steps each supplies are exactly those of
+    :func:`seizure.inference.predict_signals` for a recording of ``n_steps`` steps
+    (:func:`seizure.inference.window_plan`).
+
+    Parameters
+    ----------
+    net : nn.Module
+        Maps (B, C, w * samples_per_step) to (B, w) logits.
+    n_steps : int
+        Steps of the recording to score.
+    samples_per_step : int
+    window_steps : int
+    margin_steps : int, optional
+    batch_size : int, optional
+        Windows per forward pass (default: :func:`seizure.inference.batch_windows`).
+    """
+
+    def __init__(self, net: nn.Module, n_steps: int, samples_per_step: int, window_steps: int,
+                 margin_steps: int | None = None, batch_size: int | None = None) -> None:
+        self.net = net.eval()
+        self.n = max(int(n_steps), 0)
+        self.sps = int(samples_per_step)
+        self.w = min(int(window_steps), self.n)
+        self.plan = window_plan(self.n, window_steps, margin_steps)
+        self.starts = [s for s, _, _ in self.plan]
+        self.next = 0  # index into starts of the next window to run
+        self.out = np.zeros(self.n, dtype=np.float32)
+        self.batch_size = batch_windows(self.w, batch_size)
+        self.buf = np.zeros((0, 0), dtype=np.float32)
+        self.buf_start = 0  # sample index of buf[:, 0]
+
+    def feed(self, chunk: np.ndarray) -> None:
+        """Append signal (C, n) and run every window it completes."""
+        if self.buf.size == 0:
+            self.buf = np.asarray(chunk, dtype=np.float32)
+        else:
+            self.buf = np.concatenate([self.buf, chunk], axis=1)
+        self._run(final=False)
+
+    def finish(self) -> np.ndarray:
+        """Run the windows left (zero-padding a signal a few samples short) and return
+        the per-step probabilities, shape (n_steps,), float32."""
+        self._run(final=True)
+        return self.out
+
+    def _run(self, final: bool) -> None:
+        end = self.buf_start + self.buf.shape[1]
+        n_ready = 0
+        while self.next + n_ready < len(self.starts):
+            s = self.starts[self.next + n_ready]
+            if (s + self.w) * self.sps > end and not final:
+                break
+            n_ready += 1
+        if not final:  # run whole batches only; the rest waits for more signal
+            n_ready -= n_ready % self.batch_size
+        ready = self.plan[self.next : self.next + n_ready]
+        self.next += n_ready
+        for i in range(0, len(ready), self.batch_size):
+            chunk = ready[i : i + self.batch_size]
+            x = np.stack([self._window(s) for s, _, _ in chunk])
+            with torch.no_grad():
+                p = torch.sigmoid(self.net(torch.from_numpy(x))).numpy()
+            for (s, lo, hi), row in zip(chunk, p):
+                self.out[lo:hi] = row[lo - s : hi - s]
+        if self.next < len(self.starts):  # drop signal no pending window needs
+            keep_from = self.starts[self.next] * self.sps
+            drop = keep_from - self.buf_start
+            if drop > 0:
+                self.buf = self.buf[:, drop:]
+                self.buf_start = keep_from
+        else:
+            self.buf = self.buf[:, :0]
+
+    def _window(self, s: int) -> np.ndarray:
+        a = s * self.sps - self.buf_start
+        b = a + self.w * self.sps
+        x = self.buf[:, a:b]
+        if x.shape[1] < b - a:  # the signal came out a few samples short: pad with zeros
+            x = np.pad(x, ((0, 0), (0, b - a - x.shape[1])))
+        return np.ascontiguousarray(x, dtype=np.float32)
+
+
+
 def predict_signals(
     net: nn.Module,
     signals: np.ndarray,
@@ -96,18 +186,11 @@ def predict_signals(
     -------
     ndarray, shape (n_steps_total,), float32 in [0, 1]
     """
-    net.eval()
-    n = min(n_steps_total, signals.shape[1] // samples_per_step)
+    n = max(0, min(int(n_steps_total), signals.shape[1] // samples_per_step))
     out = np.zeros(n_steps_total, dtype=np.float32)
-    plan = window_plan(n, window_steps, margin_steps)
-    if not plan:
+    if n == 0:
         return out
-    w = min(window_steps, n)
-    bs = batch_windows(w, batch_size)
-    for i in range(0, len(plan), bs):
-        chunk = plan[i : i + bs]
-        x = np.stack([signals[:, s * samples_per_step : (s + w) * samples_per_step] for s, _, _ in chunk])
-        p = torch.sigmoid(net(torch.from_numpy(np.asarray(x, dtype=np.float32)))).numpy()
-        for (s, lo, hi), row in zip(chunk, p):
-            out[lo:hi] = row[lo - s : hi - s]
+    sched = WindowScheduler(net, n, samples_per_step, window_steps, margin_steps, batch_size)
+    sched.feed(signals[:, : n * samples_per_step])
+    out[:n] = sched.finish()
     return out

@@ -1,4 +1,6 @@
-"""Per-step labels, fixed-length windows as index views on cached recordings, balanced sampling.
+"""Fixed-length windows as index views on cached recordings, and balanced sampling.
+
+Per-step labels come from :mod:`seizure.labels`.
 
 A window is a pair (recording, first step): its samples are a slice (a view, never a copy) of
 the recording's memory-mapped signals, and it never crosses into another recording.
@@ -11,59 +13,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-if TYPE_CHECKING:  # the cache imports this module
+from seizure.labels import RULES, check_rule, overlap_labels, step_labels
+
+if TYPE_CHECKING:
     from seizure.cache import CachedRecording
 
 __all__ = ["RULES", "step_labels", "WindowIndex", "build_windows", "sampling_weights"]
-
-#: Label rules: a step (or window) is a seizure if any of it, at least half of it, or its centre
-#: lies in a seizure.
-RULES = ("any", "majority", "centre")
-
-
-def _check_rule(rule: str) -> None:
-    if rule not in RULES:
-        raise ValueError(f"label rule must be one of {list(RULES)}, got {rule!r}")
-
-
-def _overlap_labels(seizures, starts: np.ndarray, length: float, rule: str) -> np.ndarray:
-    stops = starts + length
-    covered = np.zeros(len(starts))
-    centre = np.zeros(len(starts), dtype=bool)
-    mid = starts + length / 2
-    for a, b in seizures:
-        covered += np.clip(np.minimum(stops, b) - np.maximum(starts, a), 0.0, None)
-        centre |= (mid >= a) & (mid < b)
-    if rule == "any":
-        return covered > 0
-    if rule == "majority":
-        return covered >= length / 2
-    return centre
-
-
-def step_labels(
-    seizures: list[tuple[float, float]], duration: float, step_s: float, rule: str = "majority"
-) -> np.ndarray:
-    """Label each ``step_s`` step of a recording 1 (seizure) or 0.
-
-    Parameters
-    ----------
-    seizures : list of (start, stop)
-        Seizure intervals in seconds.
-    duration : float
-        Recording length in seconds; ``floor(duration / step_s)`` steps are labelled.
-    step_s : float
-        Step length in seconds.
-    rule : {"any", "majority", "centre"}
-        A step is a seizure step if any of it, at least half of it, or its centre lies in a seizure.
-
-    Returns
-    -------
-    ndarray of uint8, shape (n_steps,)
-    """
-    _check_rule(rule)
-    n = int(np.floor(duration / step_s + 1e-9))
-    return _overlap_labels(seizures, np.arange(n) * step_s, step_s, rule).astype(np.uint8)
 
 
 @dataclass
@@ -107,14 +62,14 @@ class WindowIndex:
         """One label per window (uint8) under ``rule`` (default: the index's rule), from the
         recordings' seizure intervals: any overlap, at least half of the window, or its centre."""
         rule = rule or self.rule
-        _check_rule(rule)
+        check_rule(rule)
         out = np.zeros(len(self), dtype=np.uint8)
         length = self.n_steps * self.step_s
         for r, entry in enumerate(self.entries):
             sel = np.flatnonzero(self.rec == r)
             if sel.size:
                 starts = self.first_step[sel] * self.step_s
-                out[sel] = _overlap_labels(entry.seizures, starts.astype(float), length, rule)
+                out[sel] = overlap_labels(entry.seizures, starts.astype(float), length, rule)
         return out
 
     def subjects(self) -> np.ndarray:
@@ -142,7 +97,7 @@ def build_windows(
     ValueError
         If there is no recording, the rates differ, or a step is not a whole number of samples.
     """
-    _check_rule(rule)
+    check_rule(rule)
     if not entries:
         raise ValueError("no recordings to build windows from")
     sfreq = entries[0].sfreq

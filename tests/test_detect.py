@@ -194,17 +194,17 @@ def test_models_uri_loads_the_registered_model(tmp_path, run_dir):
 
 def test_margin_chunking_equals_whole_recording(tmp_path):
     """The path for steps that do not stream (chunks with discarded margins) is exact too."""
-    from seizure.detection.stream import iter_preprocessed
-    from seizure.io.edf import EdfReader
+    from seizure.source import RecordingSource
 
     edf = write_edf(tmp_path / "rec.edf", [f"EEG {e}-REF" for e in ELECTRODES], seconds=200, seizures=((50, 90),))
     steps = load_config().data.preprocessing
     names = [f"EEG {e}-REF" for e in ELECTRODES]
     data, sf = read_channels(edf, names)
     whole = apply_steps(apply_bipolar(np.asarray(data, dtype=np.float64), names, TCP_PAIRS), sf, steps)[0]
-    reader = EdfReader(edf)
-    plan = plan_channels(list(reader.ch_names), str(edf))
-    chunked = np.concatenate(list(iter_preprocessed(reader, plan, steps, chunk_s=45, margin_s=30)), axis=1)
+    blocks = []
+    with RecordingSource(edf) as src:
+        src.preprocess_chunked(steps, lambda o, b: blocks.append(b), chunk_s=45, margin_s=30)
+    chunked = np.concatenate(blocks, axis=1)
     assert chunked.shape == whole.shape
     np.testing.assert_allclose(chunked, whole, atol=1e-4)
 

@@ -1,16 +1,10 @@
 """Detection on recordings: EDF -> probabilities -> events -> ``.csv_bi``, trace, timeline.
 
-Output layout of a detection folder::
-
-    hyp/<bname>.csv_bi        TUSZ hypothesis (what `seizure score` and the NEDC tool read)
-    probs/<bname>.csv         per-step probability (time_s, probability, smoothed)
-    timelines/<bname>.png     probability over time, detections and reference seizures shaded
-    detections.json           model, operating point and one entry per recording (or error)
+The files written are described in :mod:`seizure.detection.outputs`.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import time
@@ -19,7 +13,9 @@ from typing import Callable
 
 import numpy as np
 
+from seizure._validation import SeizureError
 from seizure.detection.model import Detector
+from seizure.detection.outputs import MANIFEST, read_probs, write_manifest, write_probs, write_timeline
 from seizure.detection.references import find_reference, patient_of
 from seizure.detection.stream import stream_probabilities
 from seizure.io.annotations import Event, write_csv_bi
@@ -30,7 +26,6 @@ __all__ = ["find_edfs", "detect_recording", "write_probs", "read_probs", "write_
 
 logger = logging.getLogger("seizure")
 
-MANIFEST = "detections.json"
 #: A reference file whose stated duration is within this of the EDF's sets the hypothesis duration,
 #: so the pair can be scored (the scorers accept 0.01 s of difference).
 DURATION_MATCH_S = 1.0
@@ -71,24 +66,6 @@ def find_edfs(inputs: list[str | os.PathLike]) -> tuple[list[Path], list[dict]]:
     return edfs, errors
 
 
-def write_probs(path: Path, probs: np.ndarray, step_s: float, smoothed: np.ndarray) -> None:
-    """Probability trace as CSV: ``start_s,probability,smoothed`` (one row per step)."""
-    t = np.arange(probs.size) * step_s
-    body = np.column_stack([t, probs, smoothed])
-    tmp = path.with_name(path.name + ".tmp")
-    np.savetxt(tmp, body, fmt=["%.3f", "%.6f", "%.6f"], delimiter=",", header="start_s,probability,smoothed", comments="")
-    os.replace(tmp, path)
-
-
-def read_probs(path: str | os.PathLike) -> np.ndarray:
-    """The ``probability`` column of a trace written by :func:`write_probs` (or a ``.npy`` array)."""
-    path = Path(path)
-    if path.suffix == ".npy":
-        return np.load(path).astype(np.float64)
-    data = np.loadtxt(path, delimiter=",", skiprows=1, ndmin=2)
-    return data[:, 1] if data.size else np.zeros(0)
-
-
 def detect_recording(
     edf: str | os.PathLike,
     detector: Detector,
@@ -115,19 +92,26 @@ def detect_recording(
     dict
         Manifest entry: ``bname``, ``edf``, ``patient``, ``duration_s``, ``events`` (``[start, stop,
         confidence]``), ``hyp``/``probs``/``timeline`` (paths relative to ``out_dir``),
-        ``reference`` (annotation file or None), ``n_reference_seizures``, ``channels``, ``absent``,
-        ``flat``, ``seconds``.
+        ``reference`` (annotation file or None), ``reference_error`` (why a reference file beside
+        the EDF could not be used, or None: the recording is detected all the same),
+        ``n_reference_seizures``, ``channels``, ``absent``, ``flat``, ``seconds``.
 
     Raises
     ------
-    seizure.io.edf.EdfError, seizure.montage.MontageError, seizure.io.annotations.AnnotationError
-        For an unreadable EDF, missing electrodes or a damaged annotation file beside the EDF.
+    seizure.io.edf.EdfError, seizure.montage.MontageError, seizure.source.QualityError
+        For an unreadable EDF, missing electrodes, or a recording the quality policy refuses
+        (nothing is written for it).
     """
     t0 = time.perf_counter()
     edf = Path(edf)
     out = Path(out_dir)
     bname = edf.stem
-    ref = find_reference(edf)
+    reference_error = None
+    try:
+        ref = find_reference(edf)
+    except SeizureError as exc:  # a bad reference file never blocks detection on its EDF
+        ref, reference_error = None, f"{type(exc).__name__}: {exc}"
+        logger.warning("%s: reference annotation not used: %s", edf, exc)
     duration = read_header(edf).duration
     if ref is not None and abs(ref.duration - duration) <= DURATION_MATCH_S:
         duration = ref.duration
@@ -154,31 +138,18 @@ def detect_recording(
         "probs": f"probs/{bname}.csv",
         "timeline": None,
         "reference": ref.source if ref is not None else None,
+        "reference_error": reference_error,
         "n_reference_seizures": len(ref.seizures) if ref is not None else None,
         "channels": info["channels"],
         "absent": info["absent"],
         "flat": info["flat"],
     }
     if timeline:
-        from seizure.report.plots import save_png, timeline_figure
-
         refs = [(e.start, e.stop) for e in ref.seizures] if ref is not None else []
-        fig = timeline_figure(
-            f"{bname} ({duration / 60:.1f} min, {len(events)} detection(s)"
-            + (f", {len(refs)} reference seizure(s))" if ref is not None else ", no reference)"),
-            pp.step_s, {"model": smoothed}, {"model": float(pp.threshold_)}, refs,
-            {"model": [(e.start, e.stop) for e in events]},
-        )
-        save_png(fig, out / "timelines" / f"{bname}.png")
+        title = (f"{bname} ({duration / 60:.1f} min, {len(events)} detection(s)"
+                 + (f", {len(refs)} reference seizure(s))" if ref is not None else ", no reference)"))
+        write_timeline(out / "timelines" / f"{bname}.png", title, pp.step_s, smoothed, pp.threshold_, refs,
+                       [(e.start, e.stop) for e in events])
         entry["timeline"] = f"timelines/{bname}.png"
     entry["seconds"] = time.perf_counter() - t0
     return entry
-
-
-def write_manifest(out_dir: str | os.PathLike, doc: dict) -> Path:
-    """Write ``detections.json`` atomically."""
-    path = Path(out_dir) / MANIFEST
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(doc, indent=1, default=float))
-    os.replace(tmp, path)
-    return path

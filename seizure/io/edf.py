@@ -183,8 +183,9 @@ class EdfReader:
             raise EdfError(
                 f"{path}: header record count {n_records} disagrees with the file size: the data holds {extra}"
             )
-        if reserved.startswith("EDF+D"):
-            logger.warning("%s: EDF+D (discontinuous) file read as continuous records", path.name)
+        #: EDF+D: the data records are not contiguous in time (the record times in the annotation
+        #: channel say where each one starts); sample indices are then not times.
+        self.discontinuous = reserved.startswith("EDF+D")
         self.n_records = n_records
         self.offsets = np.concatenate([[0], np.cumsum(self.spr)[:-1]])
         self._fh = None

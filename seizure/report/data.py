@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from seizure.detection.references import find_reference, patient_of
-from seizure.detection.run import MANIFEST, read_probs
+from seizure.detection.outputs import MANIFEST, read_probs
 from seizure.io.annotations import Event, read_csv_bi
 
 __all__ = ["EvalRecording", "ReportInput", "input_from_run", "input_from_detections"]

@@ -6,15 +6,10 @@ Titles that hold text from files (recording names) are drawn with math-text pars
 
 from __future__ import annotations
 
-import base64
-import io
-from pathlib import Path
+import numpy as np
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+from seizure.figures import RC as _RC
+from seizure.figures import plt, png_b64, png_bytes, save_png, timeline_figure, timeline_png
 
 __all__ = [
     "SEED_ANCHORS",
@@ -43,82 +38,6 @@ ANCHORS = {
     "szcore": [("best TUH result 2025 (about)", 18.0, 0.57, "D")],
 }
 _GOAL = ("clinical goal: 75% at <= 1 FA/24h", 1.0, 0.75, "X")
-_RC = {"font.size": 9}
-
-
-def png_bytes(fig, dpi: int = 110) -> bytes:
-    """Render and close a figure."""
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
-    plt.close(fig)
-    return buf.getvalue()
-
-
-def png_b64(fig, dpi: int = 110) -> str:
-    """Base64 PNG of a figure (closed afterwards)."""
-    return base64.b64encode(png_bytes(fig, dpi)).decode("ascii")
-
-
-def save_png(fig, path: str | Path, dpi: int = 110) -> Path:
-    path = Path(path)
-    path.write_bytes(png_bytes(fig, dpi))
-    return path
-
-
-def timeline_figure(
-    title: str,
-    step_s: float,
-    probs: dict[str, np.ndarray],
-    thresholds: dict[str, float],
-    refs: list[tuple[float, float]],
-    hyps: dict[str, list[tuple[float, float]]],
-):
-    """Probability over time per detector; reference seizures shaded red, detections as bars.
-
-    Parameters
-    ----------
-    step_s : float
-        Seconds per probability step.
-    probs : dict
-        Detector name -> per-step (smoothed) probability, shape (n_steps,).
-    thresholds : dict
-        Detector name -> threshold (dotted line).
-    refs : list of (start, stop)
-        Reference seizures (seconds).
-    hyps : dict
-        Detector name -> detected events (seconds).
-    """
-    with plt.rc_context(_RC):
-        fig, ax = plt.subplots(figsize=(9, 2.4))
-        longest = max([p.size * step_s for p in probs.values()] + [b for _, b in refs] + [1.0])
-        unit, scale = ("min", 60.0) if longest < 3 * 3600 else ("h", 3600.0)
-        for a, b in refs:
-            ax.axvspan(a / scale, b / scale, color="tab:red", alpha=0.18, lw=0)
-        for k, name in enumerate(dict.fromkeys([*probs, *hyps])):
-            color = f"C{k}"
-            if name in probs:
-                p = probs[name]
-                ax.plot((np.arange(p.size) + 0.5) * step_s / scale, p, lw=0.8, color=color, label=f"{name} p(seizure)")
-                if thresholds.get(name) is not None:
-                    ax.axhline(thresholds[name], color=color, ls=":", lw=0.8, label=f"{name} threshold")
-            ax.plot([], [], lw=4, color=color, label=f"{name} detections")
-            for a, b in hyps.get(name, []):
-                ax.plot([a / scale, b / scale], [1.04 + 0.05 * k] * 2, color=color, lw=4,
-                        solid_capstyle="butt")
-        if refs:
-            ax.plot([], [], color="tab:red", alpha=0.3, lw=6, label="reference seizure")
-        ax.set_ylim(0, 1.15 + 0.05 * len(set(probs) | set(hyps)))
-        ax.set_xlim(0, longest / scale)
-        ax.set_xlabel(f"time ({unit})")
-        ax.set_ylabel("p(seizure)")
-        ax.set_title(title, fontsize=9, parse_math=False)
-        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    return fig
-
-
-def timeline_png(title, step_s, probs, thresholds, refs, hyps) -> str:
-    """:func:`timeline_figure` as a base64 PNG."""
-    return png_b64(timeline_figure(title, step_s, probs, thresholds, refs, hyps))
 
 
 def operating_curve_figure(

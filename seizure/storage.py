@@ -1,0 +1,106 @@
+"""Writing files safely: atomic replacement, space reserved up front, disk faults stated clearly.
+
+A fault of the machine (a full disk, a read-only file system, an I/O error) is not a property of
+a recording: it stops the command. These helpers make such faults early and explicit: space for a
+file of known size is reserved before it is written (so a full disk is found before any work, and
+a memory-mapped reader never meets a hole it cannot fill), and text files are written to a
+temporary name and renamed into place, so a reader sees the old file or the new one, never half.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import shutil
+from pathlib import Path
+
+__all__ = ["atomic_write_text", "atomic_write_bytes", "reserve_space", "free_bytes", "DISK_ERRNOS"]
+
+#: errno values that mean the machine, not the data, is at fault.
+DISK_ERRNOS = frozenset({errno.ENOSPC, errno.EROFS, errno.EIO, errno.EDQUOT})
+
+
+def free_bytes(path: str | os.PathLike) -> int | None:
+    """Bytes free on the file system holding ``path`` (its nearest existing parent), or None."""
+    p = Path(path).absolute()
+    while not p.exists() and p != p.parent:
+        p = p.parent
+    try:
+        return shutil.disk_usage(p).free
+    except OSError:
+        return None
+
+
+def _mib(n: int | None) -> str:
+    return "unknown" if n is None else f"{n / 2**20:,.1f} MiB"
+
+
+def reserve_space(fd: int, size: int, path: str | os.PathLike) -> None:
+    """Allocate ``size`` bytes for the open file ``fd`` before it is written.
+
+    Parameters
+    ----------
+    fd : int
+        File descriptor open for writing.
+    size : int
+        Final size of the file in bytes.
+    path : path-like
+        The file, for the message.
+
+    Raises
+    ------
+    OSError
+        ``ENOSPC`` naming the file, the bytes needed and the bytes free. Where the file system
+        cannot allocate ahead (no ``posix_fallocate``), the file is only extended (sparse).
+    """
+    try:
+        if hasattr(os, "posix_fallocate") and size > 0:
+            os.posix_fallocate(fd, 0, size)
+        else:
+            os.ftruncate(fd, size)
+    except OSError as exc:
+        if exc.errno in (errno.EOPNOTSUPP, errno.EINVAL, getattr(errno, "ENOTSUP", errno.EOPNOTSUPP)):
+            os.ftruncate(fd, size)
+            return
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise OSError(
+                exc.errno,
+                f"no space left on device: {_mib(size)} needed for this file, {_mib(free_bytes(path))} free",
+                str(path),
+            ) from None
+        raise
+
+
+def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
+    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename.
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Raises
+    ------
+    OSError
+        The write failed (the old file, if any, is left as it was; the temporary file is removed).
+    """
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+        raise
+    return path
+
+
+def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
+    """:func:`atomic_write_bytes` of UTF-8 text."""
+    return atomic_write_bytes(path, text.encode("utf-8"))
