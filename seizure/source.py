@@ -140,10 +140,10 @@ def min_source_sfreq(steps: list[dict]) -> float:
     """Lowest sampling rate (Hz) a recording needs for ``steps``.
 
     The recording must carry the band the filters keep: its Nyquist frequency must lie above the
-    upper edge of every band-pass or low-pass step (so 80 Hz for the default 0.5-40 Hz band-pass).
+    upper edge of every band-pass step (so 80 Hz for the default 0.5-40 Hz band-pass).
     Without such a step, any positive rate will do (0 is returned).
     """
-    edges = [float(s["h_freq"]) for s in steps if s.get("name") in ("bandpass", "lowpass") and s.get("h_freq")]
+    edges = [float(s["h_freq"]) for s in steps if s.get("name") == "bandpass" and s.get("h_freq")]
     return 2.0 * max(edges) if edges else 0.0
 
 

@@ -48,7 +48,7 @@ def _kernel_from_mne(kind, sfreq, a, b):
 @pytest.mark.parametrize("sfreq", [100.0, 128.0, 200.0, 250.0, 256.0, 400.0, 512.0, 1000.0])
 def test_fir_kernels_equal_mne_filter_on_an_impulse(sfreq):
     """The kernels designed in NumPy (no MNE, no scipy.signal) are MNE's, tap for tap."""
-    from seizure.preprocessing import _mne_kernel
+    from seizure.preprocessing.fir import mne_kernel
 
     cases = [("bandpass", 0.5, 70.0), ("bandpass", 0.5, 40.0), ("bandpass", 0.1, 30.0), ("bandpass", 3.0, 45.0),
              ("bandpass", 1.0, None), ("bandpass", None, 40.0), ("bandpass", 16.0, 20.0), ("notch", 60.0, None),
@@ -57,18 +57,18 @@ def test_fir_kernels_equal_mne_filter_on_an_impulse(sfreq):
         if (b is not None and b >= sfreq / 2) or (kind == "notch" and a >= sfreq / 2):
             continue
         ref = _kernel_from_mne(kind, sfreq, a, b)
-        new = _mne_kernel.__wrapped__(kind, sfreq, a, b)
+        new = mne_kernel.__wrapped__(kind, sfreq, a, b)
         assert new.shape == ref.shape, (kind, a, b)
         np.testing.assert_allclose(new, ref, rtol=0, atol=1e-12, err_msg=f"{kind} {a} {b} at {sfreq} Hz")
 
 
 def test_fir_design_rejects_what_mne_rejects():
-    from seizure.preprocessing import _mne_kernel
+    from seizure.preprocessing.fir import mne_kernel
 
     with pytest.raises(ValueError, match="Nyquist"):
-        _mne_kernel.__wrapped__("notch", 241.0, 60.0, None)  # 120 Hz stop band reaches 120.5 Hz
+        mne_kernel.__wrapped__("notch", 241.0, 60.0, None)  # 120 Hz stop band reaches 120.5 Hz
     with pytest.raises(ValueError, match="not sufficiently separated"):
-        _mne_kernel.__wrapped__("notch", 250.0, 1.0, None)
+        mne_kernel.__wrapped__("notch", 250.0, 1.0, None)
 
 
 def test_preparing_imports_neither_mne_nor_scipy_signal(tmp_path):
