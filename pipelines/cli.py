@@ -35,9 +35,29 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"config error: {exc}", file=sys.stderr)
         return 2
-    except (FileNotFoundError, FileExistsError, ValueError) as exc:
+    except OSError as exc:
+        print(f"error: {describe_os_error(exc)}", file=sys.stderr)
+        return 1
+    except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+
+
+def describe_os_error(exc: OSError) -> str:
+    """One line for an I/O fault: the path, what happened, and for a fault of the machine (full disk,
+    read-only file system, I/O error) that nothing of the data is to blame."""
+    from seizure.storage import DISK_ERRNOS, free_bytes
+
+    if exc.errno is None:  # raised with a message only
+        return str(exc)
+    where = f"{exc.filename}: " if exc.filename else ""
+    text = f"{where}{exc.strerror or exc}"
+    if exc.errno in DISK_ERRNOS:
+        free = free_bytes(exc.filename) if exc.filename else None
+        extra = f"; {free / 2**20:,.1f} MiB free there" if free is not None and "free" not in text else ""
+        text += f"{extra} (a fault of the machine, not of the recordings: the command stopped; free space or "
+        text += "choose another folder, then run it again)"
+    return text
 
 
 if __name__ == "__main__":
