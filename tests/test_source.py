@@ -3,45 +3,21 @@ same recordings (flat electrodes, too low a rate, EDF+D) for the same reason."""
 
 from __future__ import annotations
 
-import datetime
 import json
 from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
-from edfio import Edf, EdfSignal
 
 from seizure.cache import prepare_corpus, prepare_recording
 from seizure.config import load_config
 from seizure.detection import stream as stream_mod
 from seizure.detection import stream_probabilities
 from seizure.inference import WindowScheduler, predict_signals
-from seizure.io.annotations import Event, write_csv_bi
 from seizure.io.corpus import Recording
-from seizure.models import build_model
 from seizure.source import QualityError, RecordingSource, check_rate, min_source_sfreq
 
-ELECTRODES = ["FP1", "F7", "T3", "T5", "O1", "FP2", "F8", "T4", "T6", "O2", "A1", "A2", "C3", "CZ", "C4",
-              "F3", "P3", "F4", "P4"]  # fmt: skip
 STEPS = load_config().data.preprocessing  # the default preprocessing, as prepare and detect run it
-KWARGS = {"n_channels": 22, "sfreq": 100.0, "step_s": 1.0, "rnn": "lstm", "conv_channels": [4, 8], "kernel_size": 7,
-          "hidden_size": 8, "num_layers": 1, "bidirectional": True, "dropout": 0.0}
-
-
-def write_edf(path: Path, sfreq: float = 250.0, seconds: int = 120, flat: tuple = (), seizure=(30.0, 60.0)) -> Path:
-    """A TUSZ-style EDF (``EEG <E>-REF``) with noise and a rhythmic burst, plus its ``.csv_bi``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    rng = np.random.default_rng(3)
-    t = np.arange(int(sfreq * seconds)) / sfreq
-    burst = 120 * np.sin(2 * np.pi * 5 * t) * ((t >= seizure[0]) & (t < seizure[1]))
-    signals = []
-    for i, e in enumerate(ELECTRODES):
-        x = np.full(t.size, 7.0) if e in flat else rng.normal(0, 25, t.size) + burst * (0.4 + 0.05 * i)
-        signals.append(EdfSignal(x, sfreq, label=f"EEG {e}-REF", physical_dimension="uV", physical_range=(-800, 800)))
-    Edf(signals, starttime=datetime.time(9, 0, 0), data_record_duration=1).write(path)
-    write_csv_bi(path.with_suffix(".csv_bi"), [Event(*seizure, "seiz")], float(seconds), path.stem)
-    return path
 
 
 def tusz_path(root: Path, subject: str, split: str = "dev") -> Path:
@@ -64,13 +40,19 @@ class Recorder(WindowScheduler):
 
 
 @pytest.fixture(scope="module")
-def net():
-    torch.manual_seed(0)
-    return build_model("cnn_rnn", **KWARGS).eval()
+def write_edf(write_tusz_edf):
+    return write_tusz_edf
+
+
+@pytest.fixture(scope="module")
+def net(tiny_run_dir):
+    from seizure.detection import load_detector
+
+    return load_detector(tiny_run_dir).net
 
 
 @pytest.mark.parametrize("sfreq", [250.0, 256.0])
-def test_prepare_and_detect_paths_give_identical_arrays(tmp_path, monkeypatch, net, sfreq):
+def test_prepare_and_detect_paths_give_identical_arrays(write_edf, tmp_path, monkeypatch, net, sfreq):
     edf = write_edf(tusz_path(tmp_path, "aaaaaaab"), sfreq=sfreq)
     entry = prepare_recording(rec_of(edf), STEPS, tmp_path / "cache")
     Recorder.fed = []
@@ -84,17 +66,17 @@ def test_prepare_and_detect_paths_give_identical_arrays(tmp_path, monkeypatch, n
     np.testing.assert_allclose(probs, whole, rtol=0, atol=1e-6)
 
 
-def test_flat_line_edf_is_refused_alike_by_prepare_and_detect(tmp_path, run_dir):
+def test_flat_line_edf_is_refused_alike_by_prepare_and_detect(write_edf, tmp_path, tiny_run_dir):
     from pipelines.detect import detect
 
     good = write_edf(tusz_path(tmp_path, "aaaaaaac"))
-    flat = write_edf(tusz_path(tmp_path, "aaaaaaad"), flat=tuple(ELECTRODES))  # a flat-line "recording"
+    flat = write_edf(tusz_path(tmp_path, "aaaaaaad"), flat=True)  # a flat-line "recording"
     entries, exclusions = prepare_corpus([rec_of(good), rec_of(flat)], STEPS, tmp_path / "cache")
     assert [e.meta["edf"] for e in entries] == [str(good)]
     assert len(exclusions) == 1 and exclusions[0]["recording"] == str(flat)
     assert "QualityError" in exclusions[0]["reason"] and "flat (constant) channel(s)" in exclusions[0]["reason"]
 
-    doc = detect([str(good), str(flat)], str(run_dir), out_dir=tmp_path / "det", say=lambda s: None)
+    doc = detect([str(good), str(flat)], str(tiny_run_dir), out_dir=tmp_path / "det", say=lambda s: None)
     assert [r["bname"] for r in doc["recordings"]] == [good.stem]
     assert [e["recording"] for e in doc["errors"]] == [str(flat)]
     assert doc["errors"][0]["reason"] == exclusions[0]["reason"]  # the same refusal, word for word
@@ -103,7 +85,7 @@ def test_flat_line_edf_is_refused_alike_by_prepare_and_detect(tmp_path, run_dir)
     assert [e["recording"] for e in manifest["errors"]] == [str(flat)]
 
 
-def test_one_flat_electrode_is_named(tmp_path, net):
+def test_one_flat_electrode_is_named(write_edf, tmp_path, net):
     edf = write_edf(tusz_path(tmp_path, "aaaaaaae"), flat=("O2",))
     with pytest.raises(QualityError, match=r"flat \(constant\) channel\(s\) \['EEG O2-REF'\]"):
         prepare_recording(rec_of(edf), STEPS, tmp_path / "cache")
@@ -111,7 +93,7 @@ def test_one_flat_electrode_is_named(tmp_path, net):
         stream_probabilities(edf, net, STEPS, 1.0, 64)
 
 
-def test_too_low_a_rate_is_refused_with_the_minimum(tmp_path, net):
+def test_too_low_a_rate_is_refused_with_the_minimum(write_edf, tmp_path, net):
     assert min_source_sfreq(STEPS) == 80.0  # the default band-pass keeps up to 40 Hz
     edf = write_edf(tusz_path(tmp_path, "aaaaaaaf"), sfreq=50.0)
     msg = r"sampling rate 50 Hz is too low.* more than 80 Hz"
@@ -123,7 +105,7 @@ def test_too_low_a_rate_is_refused_with_the_minimum(tmp_path, net):
     check_rate(1.0, [{"name": "scale", "factor": 0.01}])  # no filter: no minimum
 
 
-def test_edf_plus_d_is_refused_instead_of_shifting_times(tmp_path, net):
+def test_edf_plus_d_is_refused_instead_of_shifting_times(write_edf, tmp_path, net):
     edf = write_edf(tusz_path(tmp_path, "aaaaaaag"))
     with open(edf, "r+b") as fh:  # reserved header field (44 bytes at offset 192)
         fh.seek(192)
@@ -134,20 +116,3 @@ def test_edf_plus_d_is_refused_instead_of_shifting_times(tmp_path, net):
         stream_probabilities(edf, net, STEPS, 1.0, 64)
     _, excl = prepare_corpus([rec_of(edf)], STEPS, tmp_path / "cache")
     assert "EDF+D" in excl[0]["reason"]
-
-
-@pytest.fixture(scope="module")
-def run_dir(tmp_path_factory, net) -> Path:
-    """A run folder with a small untrained network (detection mechanics, not accuracy)."""
-    import yaml
-
-    from seizure.config import to_dict
-
-    d = tmp_path_factory.mktemp("run")
-    cfg = load_config(overrides=["data.window_s=8", "model.conv_channels=[4, 8]", "model.hidden_size=8"])
-    (d / "config.yaml").write_text(yaml.safe_dump(to_dict(cfg)))
-    torch.save(net.state_dict(), d / "model_state.pt")
-    (d / "model.json").write_text(json.dumps({"name": "cnn_rnn", "kwargs": KWARGS}))
-    (d / "postprocess.json").write_text(json.dumps({"step_s": 1.0, "smooth_s": 3.0, "min_duration_s": 2.0,
-                                                     "merge_gap_s": 5.0, "threshold_": 0.5}))
-    return d

@@ -60,12 +60,16 @@ def run(args) -> int:
     for r in recs:
         print(f"  {r['bname']}: {len(r['events'])} detection(s)"
               + (f", {r['n_reference_seizures']} reference seizure(s)" if r["reference"] else ""))
+        if r.get("reference_error"):
+            print(f"    reference not used (detected all the same): {r['reference_error']}")
     if man["errors"]:
-        print(f"{len(man['errors'])} recording(s) could not be processed:")
+        print(f"{len(man['errors'])} recording(s) could not be processed (no detection written for them):")
         for e in man["errors"]:
             print(f"  {e['recording']}: {e['reason']}")
     print(f"outputs: {man['out_dir']} (hyp/*.csv_bi, probs/*.csv, timelines/*.png, detections.json)")
-    if man["errors"] and (args.strict or not recs):
+    if man["errors"] and (not args.keep_going or not recs):
+        if recs:
+            print("exit status 1: some inputs failed (use --keep-going to exit 0 when at least one succeeded)")
         return 1
     return 0
 
@@ -83,7 +87,9 @@ def register(sub) -> None:
     c.add_argument("--operating-point", help="JSON of post-processing settings replacing the model's")
     c.add_argument("--chunk-s", type=float, default=300.0, help="seconds of signal per chunk (memory bound)")
     c.add_argument("--no-timelines", action="store_true", help="do not draw timeline PNGs")
-    c.add_argument("--strict", action="store_true", help="exit 1 if any recording could not be processed")
+    c.add_argument("--keep-going", action="store_true",
+                   help="exit 0 when some inputs could not be processed but others were (default: exit 1)")
+    c.add_argument("--strict", action="store_true", help="exit 1 if any input could not be processed (the default)")
     g = c.add_argument_group("operating point fitting")
     g.add_argument("--fit-on", nargs="+", metavar="EDF_OR_DIR", help="labelled recordings (or 'dev') to fit "
                    "smoothing, minimum duration, merge gap and threshold on; stored with the model")
