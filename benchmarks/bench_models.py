@@ -56,7 +56,7 @@ from torch import nn  # noqa: E402
 from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
 
 from seizure.config import load_config  # noqa: E402
-from seizure.features import lfcc_feature_names  # noqa: E402
+from seizure.preprocessing.features import lfcc_feature_names  # noqa: E402
 from seizure.training.module import build_module  # noqa: E402
 
 HERE = Path(__file__).resolve().parent

@@ -13,7 +13,10 @@ from seizure.config import ConfigError
 def build_parser() -> argparse.ArgumentParser:
     from pipelines.commands import COMMANDS
 
+    from seizure import __version__
+
     p = argparse.ArgumentParser(prog="seizure", description="Seizure detection in scalp EEG (TUSZ format).")
+    p.add_argument("--version", action="version", version=f"seizure {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
     for module in COMMANDS:
         module.register(sub)

@@ -13,12 +13,17 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from seizure._validation import SeizureError
 from seizure.labels import RULES, check_rule, overlap_labels, step_labels
 
 if TYPE_CHECKING:
     from seizure.cache import CachedRecording
 
-__all__ = ["RULES", "step_labels", "WindowIndex", "build_windows", "sampling_weights"]
+__all__ = ["RULES", "step_labels", "WindowError", "WindowIndex", "build_windows", "sampling_weights"]
+
+
+class WindowError(SeizureError):
+    """Windows cannot be built from the recordings and settings given."""
 
 
 @dataclass
@@ -94,22 +99,22 @@ def build_windows(
 
     Raises
     ------
-    ValueError
+    WindowError
         If there is no recording, the rates differ, or a step is not a whole number of samples.
     """
     check_rule(rule)
     if not entries:
-        raise ValueError("no recordings to build windows from")
+        raise WindowError("no recordings to build windows from")
     sfreq = entries[0].sfreq
     sps = int(round(step_s * sfreq))
     if sps < 1 or abs(sps - step_s * sfreq) > 1e-6:
-        raise ValueError(f"step {step_s} s is not a whole number of samples at {sfreq} Hz")
+        raise WindowError(f"step {step_s} s is not a whole number of samples at {sfreq} Hz")
     n_steps = int(round(window_s / step_s))
     stride = max(1, int(round(stride_s / step_s)))
     labels, recs, firsts = [], [], []
     for r, entry in enumerate(entries):
         if entry.sfreq != sfreq:
-            raise ValueError(f"{entry.key}: cached at {entry.sfreq} Hz, others at {sfreq} Hz")
+            raise WindowError(f"{entry.key}: cached at {entry.sfreq} Hz, others at {sfreq} Hz")
         usable = min(entry.signals.shape[1] // sps, int(np.floor(entry.duration / step_s + 1e-9)))
         lab = step_labels(entry.seizures, entry.duration, step_s, rule)[:usable]
         labels.append(lab)
@@ -143,7 +148,7 @@ def sampling_weights(
     ndarray of float64, shape (n_windows,), summing to 1.
     """
     if not 0.0 <= seizure_share < 1.0:
-        raise ValueError(f"seizure_share must be in [0, 1), got {seizure_share}")
+        raise WindowError(f"seizure_share must be in [0, 1), got {seizure_share}")
     n = len(index)
     if n == 0:
         return np.zeros(0)

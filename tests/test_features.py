@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from seizure.features import deltas, lfcc, lfcc_feature_names
+from seizure.preprocessing.features import deltas, lfcc, lfcc_feature_names
 from seizure.preprocessing import STEPS, apply_steps
 
 

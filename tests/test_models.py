@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from seizure.features import lfcc
+from seizure.preprocessing.features import lfcc
 from seizure.models import REGISTRY, build_model
 from seizure.models.cnn_rnn import CnnRnn
 from seizure.models.groups import parameter_groups

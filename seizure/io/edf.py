@@ -365,7 +365,7 @@ def read_channels(
     if backend == "native":
         return reader.read(picks), sfreq
     if backend != "mne":
-        raise ValueError(f"backend must be one of ['native', 'mne'], got {backend!r}")
+        raise EdfError(f"backend must be one of ['native', 'mne'], got {backend!r}")
     import mne
 
     try:

@@ -39,7 +39,7 @@ from typing import Callable
 
 import numpy as np
 
-from seizure.features import lfcc
+from seizure.preprocessing.features import lfcc
 from seizure.preprocessing.base import (
     PARAMS as _PARAMS,
     POINTWISE_STEPS,

@@ -13,6 +13,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from seizure.preprocessing.base import StepError
 from seizure.preprocessing.base import step_params as _params
 
 __all__ = ["mne_kernel", "step_response"]
@@ -50,7 +51,7 @@ def _sum_of_lowpasses(n_taps: int, table: list[tuple[float, float]], nyq: float)
         width = (f1 - f0) / nyq / 2.0
         taps = _odd(int(round(_HAMMING_TAPS / width)))
         if taps > n_taps:
-            raise ValueError(f"FIR design: {n_taps} taps are too few for the {f0}-{f1} Hz transition band")
+            raise StepError(f"FIR design: {n_taps} taps are too few for the {f0}-{f1} Hz transition band")
         off = (n_taps - taps) // 2
         h[off : off + taps] += (1.0 if g0 > g1 else -1.0) * _windowed_sinc(taps, (f0 + f1) / 2.0 / nyq)
     return h
@@ -82,9 +83,9 @@ def _mne_fir(kind: str, sfreq: float, a, b) -> np.ndarray:
         lo = None if a is None or float(a) == 0 else float(a)
         hi = None if b is None else float(b)
         if lo is not None and lo <= 0:
-            raise ValueError(f"high-pass edge {lo} Hz must be above 0 Hz")
+            raise StepError(f"high-pass edge {lo} Hz must be above 0 Hz")
         if hi is not None and hi >= nyq:
-            raise ValueError(f"low-pass edge {hi} Hz must be below Nyquist ({nyq} Hz)")
+            raise StepError(f"low-pass edge {hi} Hz must be below Nyquist ({nyq} Hz)")
         points, widths = [], []
         if lo is not None:
             tb = min(max(0.25 * lo, 2.0), lo)
@@ -93,7 +94,7 @@ def _mne_fir(kind: str, sfreq: float, a, b) -> np.ndarray:
         if hi is not None:
             tb = min(max(0.25 * hi, 2.0), nyq - hi)
             if hi + tb > nyq:
-                raise ValueError(f"low-pass stop band {hi + tb} Hz is above Nyquist ({nyq} Hz)")
+                raise StepError(f"low-pass stop band {hi + tb} Hz is above Nyquist ({nyq} Hz)")
             points += [(hi, 1.0), (hi + tb, 0.0)]
             widths.append(tb)
         if not points:
@@ -106,11 +107,11 @@ def _mne_fir(kind: str, sfreq: float, a, b) -> np.ndarray:
     bands = [(f - f / 400.0 - 0.5, f - f / 400.0, f + f / 400.0, f + f / 400.0 + 0.5) for f in freqs]
     for f, band in zip(freqs, bands):
         if band[3] >= nyq or band[0] <= 0:
-            raise ValueError(f"notch at {f} Hz: its stop band with transitions ({band[0]:g}-{band[3]:g} Hz) "
+            raise StepError(f"notch at {f} Hz: its stop band with transitions ({band[0]:g}-{band[3]:g} Hz) "
                              f"must lie inside (0, {nyq}) Hz (Nyquist)")
     ordered = sorted(bands)
     if any(prev[3] > nxt[0] for prev, nxt in zip(ordered[:-1], ordered[1:])):
-        raise ValueError(f"notches at {freqs} Hz: stop bands are not sufficiently separated")
+        raise StepError(f"notches at {freqs} Hz: stop bands are not sufficiently separated")
     points = [pt for p0, s0, s1, p1 in ordered for pt in ((p0, 1.0), (s0, 0.0), (s1, 0.0), (p1, 1.0))]
     table = _table(points, nyq, (1.0, 1.0))
     return _sum_of_lowpasses(_odd(int(np.ceil(_HAMMING_TAPS / 0.5 * sfreq))), table, nyq)

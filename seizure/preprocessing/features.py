@@ -35,6 +35,8 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from scipy.fft import dct
 
+from seizure.preprocessing.base import StepError
+
 __all__ = ["lfcc", "lfcc_filterbank", "deltas", "N_BASE", "lfcc_feature_names"]
 
 N_BASE = 9  # 7 cepstra, energy, differential energy (with the default n_cepstra)
@@ -48,7 +50,7 @@ def lfcc_filterbank(n_filters: int, n_fft: int, sfreq: float, fmin: float = 0.0,
     """
     fmax = sfreq / 2.0 if fmax is None else float(fmax)
     if not 0.0 <= fmin < fmax <= sfreq / 2.0 + 1e-9:
-        raise ValueError(f"LFCC band must satisfy 0 <= fmin < fmax <= Nyquist ({sfreq / 2} Hz), got {fmin}..{fmax}")
+        raise StepError(f"LFCC band must satisfy 0 <= fmin < fmax <= Nyquist ({sfreq / 2} Hz), got {fmin}..{fmax}")
     freqs = np.fft.rfftfreq(n_fft, 1.0 / sfreq)
     delta = (fmax - fmin) / (n_filters + 1)
     centres = fmin + delta * np.arange(1, n_filters + 1)
@@ -59,7 +61,7 @@ def deltas(x: np.ndarray, width: int = 2) -> np.ndarray:
     """Regression deltas along the last axis: ``d_t = sum_n n (x_{t+n} - x_{t-n}) / (2 sum_n n^2)``,
     n = 1..width, with the first and last frames repeated beyond the edges."""
     if width < 1:
-        raise ValueError(f"delta width must be >= 1, got {width}")
+        raise StepError(f"delta width must be >= 1, got {width}")
     n_t = x.shape[-1]
     pad = np.pad(x, [(0, 0)] * (x.ndim - 1) + [(width, width)], mode="edge")
     num = np.zeros_like(x, dtype=np.float64)
@@ -130,21 +132,21 @@ def lfcc(
     """
     data = np.asarray(data, dtype=np.float64)
     if data.ndim != 2:
-        raise ValueError(f"lfcc expects (channels, samples), got shape {data.shape}")
+        raise StepError(f"lfcc expects (channels, samples), got shape {data.shape}")
     hop_f, win_f = frame_s * sfreq, window_s * sfreq
     hop, win = int(round(hop_f)), int(round(win_f))
     if abs(hop - hop_f) > 1e-6 or abs(win - win_f) > 1e-6 or hop < 1:
-        raise ValueError(
+        raise StepError(
             f"lfcc: frame {frame_s} s and window {window_s} s must be whole numbers of samples at {sfreq} Hz "
             "(resample first, e.g. to 100 or 250 Hz)"
         )
     if win < hop:
-        raise ValueError(f"lfcc: window_s ({window_s}) must be >= frame_s ({frame_s})")
+        raise StepError(f"lfcc: window_s ({window_s}) must be >= frame_s ({frame_s})")
     if n_filters <= n_cepstra:
-        raise ValueError(f"lfcc: n_filters ({n_filters}) must exceed n_cepstra ({n_cepstra})")
+        raise StepError(f"lfcc: n_filters ({n_filters}) must exceed n_cepstra ({n_cepstra})")
     n_fft = int(n_fft) if n_fft else int(2 ** np.ceil(np.log2(win)))
     if n_fft < win:
-        raise ValueError(f"lfcc: n_fft ({n_fft}) must be >= the window length ({win} samples)")
+        raise StepError(f"lfcc: n_fft ({n_fft}) must be >= the window length ({win} samples)")
     n_ch, n_t = data.shape
     n_frames = n_t // hop
     k = 3 * n_cepstra + 5
