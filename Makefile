@@ -8,7 +8,7 @@ TORCH_PIN := $(if $(shell command -v nvidia-smi 2>/dev/null),,-c requirements/to
 export MLFLOW_DISABLE_TELEMETRY := true
 export OMP_WAIT_POLICY := PASSIVE
 
-.PHONY: setup browser demo test bench clean-demo
+.PHONY: setup browser lint demo test bench clean-demo
 
 $(STAMP): pyproject.toml requirements/constraints.txt requirements/torch-cpu.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -26,7 +26,13 @@ browser:
 demo: setup
 	$(VENV)/bin/seizure demo
 
-test: setup browser
+# Static checks first (layer contracts, lint, formatting), then the whole suite.
+lint: setup
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+test: setup browser lint
 	$(PY) -m pytest
 
 # braindecode (the benchmark's reference pipeline) comes with torchaudio, whose bundled CUDA
