@@ -11,17 +11,26 @@ from typing import Callable
 
 from torch import nn
 
+from seizure._validation import check_option
 from seizure.models.cnn_rnn import CnnRnn
+from seizure.models.rnn import CELLS
 
-__all__ = ["REGISTRY", "build_model", "CnnRnn"]
+__all__ = ["REGISTRY", "MODEL_NAMES", "RNN_TYPES", "build_model", "CnnRnn"]
 
 REGISTRY: dict[str, Callable[..., nn.Module]] = {"cnn_rnn": CnnRnn}
+#: Names ``build_model`` accepts (``model.name``).
+MODEL_NAMES = tuple(REGISTRY)
+#: Recurrent layer types (``model.rnn``), the cells of ``seizure.models.rnn``.
+RNN_TYPES = tuple(CELLS)
 
 
 def build_model(name: str, **kwargs) -> nn.Module:
-    """Build a registered network from its name and keyword arguments."""
-    try:
-        cls = REGISTRY[name]
-    except KeyError:
-        raise ValueError(f"unknown model {name!r}; registered: {sorted(REGISTRY)}") from None
-    return cls(**kwargs)
+    """Build a registered network from its name and keyword arguments.
+
+    Raises
+    ------
+    ParameterError
+        For a name not in ``MODEL_NAMES``.
+    """
+    check_option(name, MODEL_NAMES, "model name")
+    return REGISTRY[name](**kwargs)

@@ -32,6 +32,7 @@ import math
 import torch
 from torch import nn
 
+from seizure.config import CONV_CHANNELS
 from seizure.models.frontends import LfccFrontEnd, RawFrontEnd, make_activation, pool_factors
 from seizure.models.regularization import GaussianNoise
 from seizure.models.rnn import Recurrent
@@ -55,7 +56,8 @@ class CnnRnn(nn.Module):
         Output step in seconds; ``sfreq * step_s`` must be a whole number.
     rnn : {"lstm", "gru", "minimal_rnn", "rnn_tanh", "rnn_relu"}
     conv_channels : list of int
-        Filters of the 1-D convolution blocks (one pooling stage each).
+        Filters of the 1-D convolution blocks (one pooling stage each); default
+        ``seizure.config.CONV_CHANNELS``, the configuration's ``model.conv_channels``.
     kernel_size : int
         Length of the 1-D kernels (odd).
     hidden_size, num_layers, bidirectional : recurrent layer settings.
@@ -93,7 +95,7 @@ class CnnRnn(nn.Module):
         sfreq: float,
         step_s: float = 1.0,
         rnn: str = "lstm",
-        conv_channels: list[int] | tuple[int, ...] = (16, 32, 64),
+        conv_channels: list[int] | tuple[int, ...] = CONV_CHANNELS,
         kernel_size: int = 7,
         hidden_size: int = 64,
         num_layers: int = 1,

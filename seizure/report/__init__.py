@@ -16,7 +16,8 @@ from pathlib import Path
 
 from seizure.report.compute import build_document
 from seizure.report.data import EvalRecording, ReportInput, input_from_detections, input_from_run
-from seizure.report.pdf import write_pdf
+from seizure._validation import check_option
+from seizure.report.pdf import PDF_ENGINES, write_pdf
 from seizure.report.render import make_figures, render_html
 
 __all__ = [
@@ -55,8 +56,8 @@ def build_report(inp: ReportInput, out_dir: str | Path, pdf: str | None = "auto"
         ``html``, ``json``, ``pdf`` (paths; ``pdf`` None when not written), ``pdf_engine`` and
         ``doc`` (the report document, as written to ``report.json``).
     """
-    if pdf not in (None, "auto", "chromium", "matplotlib"):
-        raise ValueError(f"pdf engine must be one of ['auto', 'chromium', 'matplotlib'] or None, got {pdf!r}")
+    if pdf is not None:
+        check_option(pdf, PDF_ENGINES, "pdf engine")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     doc = build_document(inp, n_boot=n_boot)

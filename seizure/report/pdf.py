@@ -25,9 +25,13 @@ import matplotlib.image as mpimg  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
 
+from seizure._validation import check_option  # noqa: E402
 from seizure.report.render import fmt_ci, fmt_num, fmt_pct  # noqa: E402
 
-__all__ = ["find_chromium", "chromium_flags", "write_pdf", "PdfError"]
+__all__ = ["PDF_ENGINES", "find_chromium", "chromium_flags", "write_pdf", "PdfError"]
+
+#: ``write_pdf`` engines: Chromium printing the HTML page, matplotlib pages, or Chromium when installed.
+PDF_ENGINES = ("auto", "chromium", "matplotlib")
 
 logger = logging.getLogger("seizure")
 _A4 = (8.27, 11.69)
@@ -154,14 +158,13 @@ def write_pdf(doc: dict, figures: dict[str, list[dict]], html_path: str | Path, 
 
     Raises
     ------
-    ValueError
-        For an unknown engine.
+    ParameterError
+        For an engine not in ``PDF_ENGINES``.
     PdfError
         If ``engine="chromium"`` and Chromium is missing or fails.
     """
     out = Path(out)
-    if engine not in ("auto", "chromium", "matplotlib"):
-        raise ValueError(f"pdf engine must be one of ['auto', 'chromium', 'matplotlib'], got {engine!r}")
+    check_option(engine, PDF_ENGINES, "pdf engine")
     chromium = find_chromium() if engine in ("auto", "chromium") else None
     if engine == "chromium" and chromium is None:
         raise PdfError("Chromium not found (install Debian's 'chromium' or set SEIZURE_CHROMIUM)")

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import logging
+
 import lightning as L
 import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset, WeightedRandomSampler
 
+from seizure._validation import ParameterError, check_int, check_range
 from seizure.cache import CachedRecording
 from seizure.windows import WindowIndex, build_windows, sampling_weights
 
 __all__ = ["WindowDataset", "SeizureDataModule"]
+
+logger = logging.getLogger("seizure")
 
 
 class WindowDataset(Dataset):
@@ -43,6 +48,14 @@ class SeizureDataModule(L.LightningDataModule):
     patient_balance : bool
         Also give every patient the same share of the draws (within each class), so patients
         with many hours do not dominate an epoch.
+    batch_size, num_workers, seed : int
+        Windows per batch (>= 1; larger than the training windows is one batch per epoch, with
+        a warning), loader worker processes (>= 0) and the sampler seed.
+
+    Raises
+    ------
+    ParameterError
+        For an argument out of range, or a window longer than every training recording.
     """
 
     def __init__(
@@ -60,7 +73,19 @@ class SeizureDataModule(L.LightningDataModule):
         patient_balance: bool = False,
     ) -> None:
         super().__init__()
+        for name, value in (("window_s", window_s), ("stride_s", stride_s), ("step_s", step_s)):
+            check_range(value, name, low=0, low_inclusive=False)
+        check_int(batch_size, "batch_size", low=1)
+        check_range(seizure_oversample, "seizure_oversample", low=0, high=1, high_inclusive=False)
+        check_int(num_workers, "num_workers", low=0)
         self.train_index = build_windows(train, window_s, stride_s, step_s, label_rule)
+        if len(self.train_index) == 0:
+            longest = max(min(e.duration, e.signals.shape[1] / e.sfreq) for e in train)
+            raise ParameterError(f"data.window_s: expected a window no longer than the longest training recording "
+                                 f"({longest:g} s), got {window_s:g} s")  # fmt: skip
+        if batch_size > len(self.train_index):
+            logger.warning("batch_size %d is larger than the %d training windows: one batch per epoch", batch_size,
+                           len(self.train_index))  # fmt: skip
         self.dev_index = build_windows(dev, window_s, window_s, step_s, label_rule)
         self.batch_size = batch_size
         self.seizure_oversample = seizure_oversample

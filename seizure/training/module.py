@@ -16,19 +16,18 @@ import torch
 import torch.nn.functional as F
 from torchmetrics.classification import BinaryAUROC, BinaryAveragePrecision
 
+from seizure._validation import check_option
 from seizure.models import build_model
 from seizure.models.groups import KERNEL_GROUPS, parameter_groups
 from seizure.models.init import initialize
 from seizure.models.regularization import kernel_penalties, penalized_parameters
+from seizure.training.options import LOSSES, OPTIMIZERS, SCHEDULERS
 
 if TYPE_CHECKING:
     from seizure.config import Config
 
 __all__ = ["LOSSES", "OPTIMIZERS", "SCHEDULERS", "SeizureModule", "build_module", "data_loss", "model_kwargs"]
 
-LOSSES = ("bce", "focal", "mse")
-OPTIMIZERS = ("adamw", "adam", "sgd", "rmsprop")
-SCHEDULERS = ("none", "cosine", "step", "plateau")
 
 
 def data_loss(
@@ -54,7 +53,7 @@ def data_loss(
     elif name == "mse":
         per = (torch.sigmoid(logits) - y).pow(2)
     else:
-        raise ValueError(f"unknown loss {name!r}; expected one of {list(LOSSES)}")
+        check_option(name, LOSSES, "loss")
     return (w * per).mean()
 
 
@@ -102,8 +101,7 @@ class SeizureModule(L.LightningModule):
         self.net = build_model(model_name, **model_kwargs)
         self.init_counts = initialize(self.net, **init) if init else {}
         loss = {"name": "bce", "focal_gamma": 2.0, **(loss or {})}
-        if loss["name"] not in LOSSES:
-            raise ValueError(f"unknown loss {loss['name']!r}; expected one of {list(LOSSES)}")
+        check_option(loss["name"], LOSSES, "loss.name")
         self.loss_name, self.focal_gamma = loss["name"], float(loss["focal_gamma"])
         self.pos_weight = float(pos_weight)
         reg = {"l1": 0.0, "l2": 0.0, "groups": list(KERNEL_GROUPS), **(regularization or {})}
@@ -113,10 +111,8 @@ class SeizureModule(L.LightningModule):
             "optimizer": "adamw", "momentum": 0.9, "scheduler": "cosine",
             "scheduler_step_epochs": 5, "scheduler_gamma": 0.5, **(optim or {}),
         }  # fmt: skip
-        if self.optim["optimizer"] not in OPTIMIZERS:
-            raise ValueError(f"unknown optimizer {self.optim['optimizer']!r}; expected one of {list(OPTIMIZERS)}")
-        if self.optim["scheduler"] not in SCHEDULERS:
-            raise ValueError(f"unknown scheduler {self.optim['scheduler']!r}; expected one of {list(SCHEDULERS)}")
+        check_option(self.optim["optimizer"], OPTIMIZERS, "optim.optimizer")
+        check_option(self.optim["scheduler"], SCHEDULERS, "optim.scheduler")
         self.val_auroc = BinaryAUROC()
         self.val_ap = BinaryAveragePrecision()
 
