@@ -36,7 +36,7 @@ from typing import Callable
 import numpy as np
 
 from seizure._validation import SeizureError
-from seizure.config import config_hash
+from seizure._hashing import config_hash
 from seizure.io.corpus import Recording, recording_annotations
 from seizure.io.edf import EdfReader
 from seizure.labels import RULES, label_runs, step_labels

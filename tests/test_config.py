@@ -1,6 +1,6 @@
 import pytest
 
-from seizure.config import CONV_CHANNELS, Config, ConfigError, flatten, load_config, to_dict
+from seizure.config import Config, ConfigError, flatten, load_config, to_dict
 
 
 def test_defaults_and_overrides():
@@ -251,6 +251,8 @@ def test_conv_channels_have_one_default():
     import inspect
 
     from seizure.models import CnnRnn
+
+    from seizure.models.cnn_rnn import CONV_CHANNELS
 
     assert load_config().model.conv_channels == list(CONV_CHANNELS)
     assert inspect.signature(CnnRnn).parameters["conv_channels"].default == CONV_CHANNELS

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from seizure.config.loading import config_hash, flatten, load_config, to_dict
 from seizure.config.schema import (
-    CONV_CHANNELS,
     Config,
     ConfigError,
     DataConfig,
@@ -35,7 +34,6 @@ __all__ = [
     "to_dict",
     "flatten",
     "config_hash",
-    "CONV_CHANNELS",
     "SynthConfig",
     "DataConfig",
     "InitConfig",

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 from pathlib import Path
 from typing import Any, get_type_hints
 
 import yaml
 
+from seizure._hashing import config_hash
 from seizure._validation import check_type, suggest
 from seizure.config.checks import validate
 from seizure.config.schema import Config, ConfigError
@@ -110,8 +110,3 @@ def flatten(d: dict, prefix: str = "") -> dict[str, Any]:
         else:
             out[full] = value
     return out
-
-
-def config_hash(d: dict) -> str:
-    """Short stable hash of a (sub)configuration."""
-    return hashlib.sha1(json.dumps(d, sort_keys=True).encode()).hexdigest()[:12]

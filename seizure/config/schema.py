@@ -12,7 +12,6 @@ from seizure._validation import SeizureError
 
 __all__ = [
     "ConfigError",
-    "CONV_CHANNELS",
     "Config",
     "SynthConfig",
     "DataConfig",
@@ -27,9 +26,11 @@ __all__ = [
     "TrackingConfig",
 ]
 
-#: Filters of the 1-D convolution blocks of the default network (``model.conv_channels``; also
-#: the default of ``seizure.models.CnnRnn``).
-CONV_CHANNELS = (8, 16, 32)
+def _default_conv_channels() -> list:
+    """The network's own default (``seizure.models.cnn_rnn.CONV_CHANNELS``): one definition."""
+    from seizure.models.cnn_rnn import CONV_CHANNELS
+
+    return list(CONV_CHANNELS)
 
 
 class ConfigError(SeizureError):
@@ -180,7 +181,7 @@ class ModelConfig:
     name: str = "cnn_rnn"
     front_end: str = "raw"
     rnn: str = "lstm"
-    conv_channels: list = field(default_factory=lambda: list(CONV_CHANNELS))
+    conv_channels: list = field(default_factory=_default_conv_channels)
     kernel_size: int = 7
     conv2d_channels: list = field(default_factory=lambda: [8, 16])
     conv2d_kernel: list = field(default_factory=lambda: [3, 3])

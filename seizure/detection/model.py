@@ -123,7 +123,7 @@ def _provenance(folder: Path) -> dict:
 def _assemble(folder: Path, net: nn.Module | None, source: str) -> Detector:
     import torch
 
-    from seizure.config import config_hash
+    from seizure._hashing import config_hash
     from seizure.models import build_model
 
     cfg_path = folder / "config.yaml"

@@ -32,12 +32,15 @@ import math
 import torch
 from torch import nn
 
-from seizure.config import CONV_CHANNELS
 from seizure.models.frontends import LfccFrontEnd, RawFrontEnd, make_activation, pool_factors
 from seizure.models.regularization import GaussianNoise
 from seizure.models.rnn import Recurrent
 
-__all__ = ["CnnRnn", "pool_factors", "FRONT_ENDS", "CHANNEL_POOLINGS"]
+__all__ = ["CnnRnn", "pool_factors", "CONV_CHANNELS", "FRONT_ENDS", "CHANNEL_POOLINGS"]
+
+#: Filters of the 1-D convolution blocks of the default network (also the configuration's default
+#: ``model.conv_channels``).
+CONV_CHANNELS = (8, 16, 32)
 
 FRONT_ENDS = ("raw", "lfcc")
 CHANNEL_POOLINGS = ("meanmax", "mean", "max", "conv")
@@ -57,7 +60,7 @@ class CnnRnn(nn.Module):
     rnn : {"lstm", "gru", "minimal_rnn", "rnn_tanh", "rnn_relu"}
     conv_channels : list of int
         Filters of the 1-D convolution blocks (one pooling stage each); default
-        ``seizure.config.CONV_CHANNELS``, the configuration's ``model.conv_channels``.
+        :data:`CONV_CHANNELS`, also the configuration's default ``model.conv_channels``.
     kernel_size : int
         Length of the 1-D kernels (odd).
     hidden_size, num_layers, bidirectional : recurrent layer settings.
