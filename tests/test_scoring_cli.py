@@ -11,7 +11,7 @@ import pytest
 
 import pipelines
 from pipelines.score import pair_files, score_files
-from seizure.io.annotations import Event, write_csv_bi
+from seizure.io.annotations import Annotation, Event, write_csv_bi, write_events_tsv
 
 # Loaded by path: importing ``pipelines.commands`` imports every subcommand (and with them
 # Lightning and MLflow), which takes longer than all these tests together.
@@ -122,14 +122,11 @@ def test_duration_mismatch_extra_hypothesis_and_unknown_label_name_the_file(corp
 
 
 def test_bids_events_tsv_accepted(tmp_path):
-    bids = pytest.importorskip("seizure.io.bids")
-    from seizure.io.annotations import Annotation
-
     ref, hyp = tmp_path / "ref", tmp_path / "hyp"
     for root, events in ((ref, seiz((100, 160))), (hyp, seiz((120, 130), (900, 910)))):
         d = root / "sub-01" / "ses-01" / "eeg"
         d.mkdir(parents=True)
-        bids.write_events_tsv(d / "sub-01_ses-01_task-szMonitoring_run-00_events.tsv", Annotation("x", 3600.0, events))
+        write_events_tsv(d / "sub-01_ses-01_task-szMonitoring_run-00_events.tsv", Annotation("x", 3600.0, events))
     doc = score_files(ref, hyp, ("ovlp", "szcore_event"))
     assert doc["n_files"] == 1
     assert doc["metrics"]["ovlp"]["seiz"]["hits"] == 1
