@@ -137,8 +137,8 @@ def _check_same_recording(ref: _Entry, hyp: _Entry, r: Annotation, h: Annotation
     ref_names, hyp_names = _names(rp, r), _names(hp, h)
     if not ref_names & hyp_names:
         raise ScoringError(
-            f"{h_where}: hypothesis {hp} is recording {' / '.join(sorted(hyp_names))} but the reference on the same "
-            f"line ({r_where}: {rp}) is recording {' / '.join(sorted(ref_names))}; list files are paired by line, "
+            f"{h_where}: hypothesis {hp} is recording {' / '.join(sorted(hyp_names))}, but the reference on that "
+            f"line, {rp} ({r_where}), is recording {' / '.join(sorted(ref_names))}; list files are paired by line, "
             "expected both lines to name the same recording (same bname or file stem)"
         )
 

@@ -50,7 +50,7 @@ def read_text(path: str | os.PathLike, error: type[SeizureError] = SeizureError,
     try:
         text = data.decode("utf-16") if data.startswith(_UTF16_BOMS) else data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise error(f"{path}: not a {kind} file (expected UTF-8 text, found undecodable bytes)") from None
+        raise error(f"{path}: not a text {kind} file (expected UTF-8 text, found undecodable bytes)") from None
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 

@@ -184,7 +184,8 @@ def _from_path(root: Path, path: Path, layout: str) -> tuple[dict | None, str | 
         split = _SPLIT_ALIASES.get(m["split"], m["split"])
         if split not in SPLITS:
             return None, f"unknown split folder {m['split']!r}; expected one of {list(SPLITS) + ['dev_test']}"
-        return {"split": split, "subject": subject_of(path, root), "session": m["session"], "date": m["date"].replace("_", "-"),
+        return {"split": split, "subject": subject_of(path, root), "session": m["session"],
+                "date": m["date"].replace("_", "-"),
                 "segment": m["segment"], "montage": m["montage"]}, None  # fmt: skip
     if layout == "bids":
         m = _BIDS.search(rel)

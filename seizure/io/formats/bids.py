@@ -61,7 +61,9 @@ def read_events_tsv(path: str | os.PathLike) -> Annotation:
     header = [c.strip() for c in rows[0][1].split("\t")]
     missing = [c for c in ("onset", "duration", "eventType") if c not in header]
     if missing:
-        raise AnnotationError(f"{path}:{rows[0][0]}: missing column(s) {missing}; expected {list(COLUMNS)}, got {header}")
+        raise AnnotationError(
+            f"{path}:{rows[0][0]}: missing column(s) {missing}; expected {list(COLUMNS)}, got {header}"
+        )
     col = {c: i for i, c in enumerate(header)}
     events: list[Event] = []
     lines: list[int] = []

@@ -70,7 +70,9 @@ def _parse(path: Path, allowed_labels: frozenset[str] | None) -> Annotation:
             continue
         parts = [p.strip() for p in line.split(",")]
         if len(parts) != 5:
-            raise AnnotationError(f"{path}:{lineno}: expected 5 comma-separated fields ({CSV_HEADER}), got {len(parts)}")
+            raise AnnotationError(
+                f"{path}:{lineno}: expected 5 comma-separated fields ({CSV_HEADER}), got {len(parts)}"
+            )
         channel, start_s, stop_s, label, conf_s = parts
         try:
             start, stop, conf = float(start_s), float(stop_s), float(conf_s)

@@ -81,7 +81,9 @@ def _read_tse(path: str | os.PathLike, allowed: frozenset[str] | None) -> Annota
         try:
             start, stop, conf = float(parts[0]), float(parts[1]), float(parts[3])
         except ValueError:
-            raise AnnotationError(f"{path}:{lineno}: start, stop and probability must be numbers, got {line!r}") from None
+            raise AnnotationError(
+                f"{path}:{lineno}: start, stop and probability must be numbers, got {line!r}"
+            ) from None
         events.append(Event(start, stop, normalize_label(parts[2]), TERM, conf))
         lines.append(lineno)
     duration = max((e.stop for e in events), default=0.0)
