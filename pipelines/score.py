@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Sequence
 
 from seizure.io._text import read_text
-from seizure.io.annotations import Annotation, AnnotationError, read_annotations, recording_name
+from seizure.io.annotations import EVENTS_SUFFIX, Annotation, AnnotationError, read_annotations, recording_name
 from seizure.io.references import subject_of
 from seizure.scoring import (
     DEFAULT_METRICS,
@@ -31,7 +31,7 @@ from seizure.scoring.corpus import check_metrics
 __all__ = ["SCORED_SUFFIXES", "ScoreFileNotFound", "list_files", "pair_files", "score_files", "format_scores"]
 
 #: Files a directory is searched for.
-SCORED_SUFFIXES = (".csv_bi", "_events.tsv")
+SCORED_SUFFIXES = (".csv_bi", EVENTS_SUFFIX)
 
 # (file, where it was named: "<list file>:<line>" or the directory searched)
 _Entry = tuple[Path, str]
@@ -204,12 +204,13 @@ def pair_files(
         rp, r_where = ref_entry
         r = _load(rp, "reference", r_where, ref_is_list)
         name = recording_name(rp)
-        if ref_is_list and name in seen:
+        at = r_where if ref_is_list else str(rp)
+        if name in seen:
             raise ScoringError(
-                f"{r_where}: reference {rp} is recording {name!r}, already listed at {seen[name]}; expected each "
+                f"{at}: reference {rp} is recording {name!r}, already listed at {seen[name]}; expected each "
                 "recording once (it would be scored twice)"
             )
-        seen[name] = r_where
+        seen[name] = at
         if hyp_entry is None:
             if not missing_hyp_as_empty:
                 raise ScoreFileNotFound(
@@ -273,6 +274,7 @@ def score_files(
     )
 
 
+_SZ = SzcoreParams()
 _TITLES = {
     "ovlp": "NEDC OVLP (any-overlap)",
     "taes": "NEDC TAES (time-aligned, official whole-second overlap test)",
@@ -280,8 +282,9 @@ _TITLES = {
     "epoch": "NEDC EPOCH ({epoch_s:g} s epochs; counts are epochs)",
     "dpalign": "NEDC DPALIGN (label-sequence alignment)",
     "ira": "NEDC IRA (Cohen's kappa on {epoch_s:g} s epochs)",
-    "szcore_event": "SzCORE event scoring (timescoring defaults: -30 s/+60 s, merge < 90 s, split > 300 s)",
-    "szcore_sample": "SzCORE sample scoring (1 Hz label masks; counts are seconds)",
+    "szcore_event": f"SzCORE event scoring (timescoring defaults: -{_SZ.tolerance_start:g} s/+{_SZ.tolerance_end:g} s, "
+                    f"merge < {_SZ.min_duration_between_events:g} s, split > {_SZ.max_event_duration:g} s)",
+    "szcore_sample": f"SzCORE sample scoring ({_SZ.sample_fs:g} Hz label masks; counts are seconds)",
 }
 
 

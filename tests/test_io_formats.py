@@ -58,6 +58,7 @@ def test_registry_matches_the_recording_fields_and_suffix_order():
     assert all(fmt.field in fields for fmt in FORMATS)
     assert ANNOTATION_SUFFIXES == (".csv_bi", "_events.tsv", ".tse_bi", ".csv", ".tse", ".lbl_bi", ".lbl")
     assert len({f.field for f in FORMATS}) == len(FORMATS)
+    assert {f.suffix for f in FORMATS if not f.typed} == {".csv_bi", ".tse_bi", ".lbl_bi"}
     assert set(tuh_v1._LBL_SYMBOLS[1:]) == KNOWN_LABELS
 
 

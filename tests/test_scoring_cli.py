@@ -11,10 +11,10 @@ import pytest
 
 import pipelines
 import pipelines.score
-from pipelines.score import ScoreFileNotFound, list_files, pair_files, score_files
+from pipelines.score import ScoreFileNotFound, format_scores, list_files, pair_files, score_files
 from seizure._validation import SeizureError
-from seizure.io.annotations import Annotation, AnnotationError, Event, write_csv_bi, write_events_tsv
-from seizure.scoring import PAIR_DURATION_TOLERANCE_S, ScoringError
+from seizure.io.annotations import Annotation, AnnotationError, Event, read_csv_bi, write_csv_bi, write_events_tsv
+from seizure.scoring import EPOCH_S, METRICS, PAIR_DURATION_TOLERANCE_S, ScoringError
 
 # Loaded by path: importing ``pipelines.commands`` imports every subcommand (and with them
 # Lightning and MLflow), which takes longer than all these tests together.
@@ -210,6 +210,11 @@ def test_a_line_listed_twice_is_refused(same_length, tmp_path):
     with pytest.raises(ScoringError, match=r"ref\.list:2: reference .* is recording 'aaaaaaac_s001_t000', "
                                            r"already listed at .*ref\.list:1; expected each recording once"):
         pair_files(*lists)
+    # one recording in two formats of one tree
+    write_events_tsv(ref / f"{names[0]}_events.tsv", read_csv_bi(r0))
+    with pytest.raises(ScoringError, match=r"_events\.tsv: reference .* is recording 'aaaaaaac_s001_t000', already "
+                                           r"listed at .*aaaaaaac_s001_t000\.csv_bi; expected each recording once"):
+        pair_files(ref, hyp)
     # a list paired with a directory: the duplicate file name is named with its line
     with pytest.raises(ScoringError, match=r"ref\.list:2\): file name aaaaaaac_s001_t000.csv_bi also found"):
         pair_files(lists[0], hyp)
@@ -254,3 +259,13 @@ def test_duration_tolerance_default_is_the_scoring_constant(corpus):
     write_csv_bi(hyp / "aaaaaaac_s002_t000.csv_bi", [], 600.02, "aaaaaaac_s002_t000")
     with pytest.raises(ScoringError, match="by more than 0.01 s"):
         pair_files(ref, hyp)
+
+
+def test_every_metric_has_a_title_in_the_text_output(corpus):
+    ref, hyp = corpus
+    doc = score_files(ref, hyp, METRICS)
+    text = format_scores(doc)
+    assert set(pipelines.score._TITLES) == set(METRICS)
+    for metric in METRICS:
+        assert pipelines.score._TITLES[metric].format(epoch_s=EPOCH_S) in text
+    assert "-30 s/+60 s, merge < 90 s, split > 300 s" in text and "1 Hz label masks" in text

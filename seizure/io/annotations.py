@@ -106,6 +106,8 @@ class AnnotationFormat:
         ``write(path, annotation)``.
     recording_level : bool
         The format stores recording-level events only (per-channel events are merged).
+    typed : bool
+        Labels carry seizure types (``fnsz``, ...); ``_bi`` formats store ``seiz``/``bckg`` only.
     """
 
     suffix: str
@@ -113,6 +115,7 @@ class AnnotationFormat:
     read: Callable[[str | os.PathLike], Annotation]
     write: Callable[[str | os.PathLike, Annotation], None]
     recording_level: bool
+    typed: bool
 
 
 def _by_channel(ann: Annotation) -> dict[str, list[Event]]:
@@ -125,13 +128,14 @@ def _by_channel(ann: Annotation) -> dict[str, list[Event]]:
 #: Every supported format, in the order recording-level labels are preferred.
 FORMATS: tuple[AnnotationFormat, ...] = (
     AnnotationFormat(".csv_bi", "csv_bi", read_csv_bi,
-                     lambda p, a: write_csv_bi(p, a.recording_seizures(), a.duration, a.bname), True),
-    AnnotationFormat(EVENTS_SUFFIX, "events", read_events_tsv, write_events_tsv, False),
-    AnnotationFormat(".tse_bi", "tse_bi", read_tse_bi, lambda p, a: write_tse(p, a, binary=True), True),
-    AnnotationFormat(".csv", "csv", read_csv, lambda p, a: write_csv(p, _by_channel(a), a.duration, a.bname), False),
-    AnnotationFormat(".tse", "tse", read_tse, write_tse, True),
-    AnnotationFormat(".lbl_bi", "lbl_bi", read_lbl_bi, lambda p, a: write_lbl(p, a, binary=True), False),
-    AnnotationFormat(".lbl", "lbl", read_lbl, write_lbl, False),
+                     lambda p, a: write_csv_bi(p, a.recording_seizures(), a.duration, a.bname), True, False),
+    AnnotationFormat(EVENTS_SUFFIX, "events", read_events_tsv, write_events_tsv, False, True),
+    AnnotationFormat(".tse_bi", "tse_bi", read_tse_bi, lambda p, a: write_tse(p, a, binary=True), True, False),
+    AnnotationFormat(".csv", "csv", read_csv, lambda p, a: write_csv(p, _by_channel(a), a.duration, a.bname),
+                     False, True),
+    AnnotationFormat(".tse", "tse", read_tse, write_tse, True, True),
+    AnnotationFormat(".lbl_bi", "lbl_bi", read_lbl_bi, lambda p, a: write_lbl(p, a, binary=True), False, False),
+    AnnotationFormat(".lbl", "lbl", read_lbl, write_lbl, False, True),
 )  # fmt: skip
 #: Suffixes with a reader, in the order recording-level labels are preferred.
 ANNOTATION_SUFFIXES = tuple(f.suffix for f in FORMATS)

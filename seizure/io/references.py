@@ -4,7 +4,7 @@ Reference files
     An EDF ``<stem>.edf`` (BIDS: ``<stem>_eeg.edf``) may have annotation files of every format of
     :data:`seizure.io.annotations.FORMATS` beside it (:func:`annotation_files_beside`). The
     preferred one (recording-level formats first) gives the seizure intervals and the duration;
-    the first file with seizure types (``.csv``, ``.tse``, ``.lbl``, ``_events.tsv``) gives each
+    the first file with seizure types (``_events.tsv``, ``.csv``, ``.tse``, ``.lbl``) gives each
     interval its type: the typed label that covers most channel-seconds inside it
     (:func:`find_reference`, :func:`typed_seizures`). TUSZ ships ``<bname>.csv_bi`` (intervals)
     and ``<bname>.csv`` (types).
@@ -33,7 +33,6 @@ from pathlib import Path, PurePath
 
 from seizure.io.annotations import FORMATS, Annotation, Event, is_seizure, read_annotations, recording_name
 from seizure.io.events import TERM, merge_intervals
-from seizure.io.formats.bids import EVENTS_SUFFIX
 
 __all__ = [
     "Reference",
@@ -52,8 +51,6 @@ UNKNOWN_TYPE = "seiz"
 TUSZ_NAME = re.compile(r"^(?P<subject>[0-9A-Za-z]+)_(?P<session>s\d{3,})_(?P<segment>t\d{3,})$")
 _BIDS_ENTITY = re.compile(r"(?:^|_)(?P<subject>sub-[A-Za-z0-9]+)(?=_|$)")
 _BIDS_FOLDER = re.compile(r"^sub-[A-Za-z0-9]+$")
-# Formats whose labels carry seizure types, in the order they are asked for types.
-_TYPED = (".csv", ".tse", ".lbl", EVENTS_SUFFIX)
 
 
 def parse_tusz_name(name: str | os.PathLike) -> dict[str, str] | None:
@@ -213,7 +210,7 @@ def find_reference(edf: str | os.PathLike) -> Reference | None:
         return None
     suffix, source = next(iter(files.items()))
     primary = read_annotations(source)
-    typed_suffix = next((s for s in _TYPED if s in files), None)
+    typed_suffix = next((f.suffix for f in FORMATS if f.typed and f.suffix in files), None)
     if typed_suffix is None:
         typed = None
     else:

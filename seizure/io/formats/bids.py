@@ -47,6 +47,17 @@ def _label(event_type: str, where: str) -> str:
 def read_events_tsv(path: str | os.PathLike) -> Annotation:
     """Read a BIDS ``*_events.tsv`` file.
 
+    Parameters
+    ----------
+    path : path-like
+        The file (tab-separated, header line first).
+
+    Returns
+    -------
+    Annotation
+        ``bname`` is the file name without ``_events.tsv``; ``duration`` (s) is
+        ``recordingDuration`` (else the last event end); times in seconds.
+
     Raises
     ------
     AnnotationError
@@ -106,6 +117,13 @@ def write_events_tsv(path: str | os.PathLike, ann: Annotation) -> None:
 
     A recording without any event gets one ``bckg`` row over the whole recording, as SzCORE does.
     Per-channel events with identical bounds and label are written as one row listing the channels.
+
+    Parameters
+    ----------
+    path : path-like
+        Destination (written atomically).
+    ann : Annotation
+        The events; ``ann.duration`` (s) is written as ``recordingDuration``.
     """
     groups: dict[tuple[float, float, str, float], list[str]] = {}
     for ev in sorted(ann.events, key=lambda e: (e.start, e.stop)):

@@ -92,12 +92,44 @@ def _read_tse(path: str | os.PathLike, allowed: frozenset[str] | None) -> Annota
 
 
 def read_tse(path: str | os.PathLike) -> Annotation:
-    """Read a ``.tse`` file: recording-level events with the full TUSZ vocabulary."""
+    """Read a ``.tse`` file: recording-level events with the full TUSZ vocabulary.
+
+    Parameters
+    ----------
+    path : path-like
+        The file.
+
+    Returns
+    -------
+    Annotation
+        ``bname`` is the file stem; ``duration`` (s) is the last stop time.
+
+    Raises
+    ------
+    AnnotationError
+        On a format or validation error (naming the file and the line).
+    """
     return _read_tse(path, KNOWN_LABELS)
 
 
 def read_tse_bi(path: str | os.PathLike) -> Annotation:
-    """Read a ``.tse_bi`` file: recording-level ``seiz``/``bckg`` events."""
+    """Read a ``.tse_bi`` file: recording-level ``seiz``/``bckg`` events.
+
+    Parameters
+    ----------
+    path : path-like
+        The file.
+
+    Returns
+    -------
+    Annotation
+        ``bname`` is the file stem; ``duration`` (s) is the last stop time.
+
+    Raises
+    ------
+    AnnotationError
+        On a format or validation error (naming the file and the line).
+    """
     return _read_tse(path, BI_LABELS)
 
 
@@ -106,6 +138,15 @@ def write_tse(path: str | os.PathLike, ann: Annotation, binary: bool = False) ->
 
     Background fills the gaps up to ``ann.duration``; ``binary`` writes seizure types as ``seiz``.
     ``nesz`` events are kept in ``.tse`` and become background in ``.tse_bi``.
+
+    Parameters
+    ----------
+    path : path-like
+        Destination (written atomically).
+    ann : Annotation
+        The events; ``ann.duration`` (s) ends the last background row.
+    binary : bool
+        Write the two-class variant.
     """
     term = [e for e in ann.events if e.channel == TERM and e.label != "bckg"] or ann.recording_seizures()
     if binary:
@@ -177,12 +218,44 @@ def _read_lbl(path: str | os.PathLike, allowed: frozenset[str] | None) -> Annota
 
 
 def read_lbl(path: str | os.PathLike) -> Annotation:
-    """Read a ``.lbl`` file: per-channel events with the full TUSZ vocabulary."""
+    """Read a ``.lbl`` file: per-channel events with the full TUSZ vocabulary.
+
+    Parameters
+    ----------
+    path : path-like
+        The file.
+
+    Returns
+    -------
+    Annotation
+        ``bname`` is the file stem; ``duration`` (s) is the last stop time.
+
+    Raises
+    ------
+    AnnotationError
+        On a format or validation error (naming the file and the line).
+    """
     return _read_lbl(path, KNOWN_LABELS)
 
 
 def read_lbl_bi(path: str | os.PathLike) -> Annotation:
-    """Read a ``.lbl_bi`` file: per-channel ``seiz``/``bckg`` events."""
+    """Read a ``.lbl_bi`` file: per-channel ``seiz``/``bckg`` events.
+
+    Parameters
+    ----------
+    path : path-like
+        The file.
+
+    Returns
+    -------
+    Annotation
+        ``bname`` is the file stem; ``duration`` (s) is the last stop time.
+
+    Raises
+    ------
+    AnnotationError
+        On a format or validation error (naming the file and the line).
+    """
     return _read_lbl(path, BI_LABELS)
 
 
@@ -198,6 +271,15 @@ def write_lbl(path: str | os.PathLike, ann: Annotation, binary: bool = False) ->
 
     Every channel is fully segmented (background in the gaps); a recording-level annotation is
     written on one channel ``TERM``. The confidence is stored as the label's probability.
+
+    Parameters
+    ----------
+    path : path-like
+        Destination (written atomically).
+    ann : Annotation
+        The events; ``ann.duration`` (s) ends the last background row.
+    binary : bool
+        Write the two-class variant.
     """
     symbols = _LBL_BI_SYMBOLS if binary else _LBL_SYMBOLS
     index = {s: i for i, s in enumerate(symbols)}
