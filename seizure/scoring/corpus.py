@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Iterable, Sequence
 
-from seizure.io.annotations import Annotation
+from seizure.io.events import Annotation
 from seizure.io.references import subject_of
 from seizure.scoring.dpalign import dpalign_tracks
 from seizure.scoring.epoch import epoch_confusion, epoch_counts

@@ -6,7 +6,7 @@ from typing import Sequence
 
 import numpy as np
 
-from seizure.io.annotations import Event
+from seizure.io.events import Event
 from seizure.scoring.events import EPOCH_S, LABELS, ScoringError, Tracks, check_duration, label_track
 from seizure.scoring.intervals import intersection_length, per_file, segmented_cummax
 from seizure.scoring.summary import Counts

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from typing import Iterable, Sequence
 
-from seizure.io.annotations import Annotation
+from seizure.io.events import Annotation
 from seizure.scoring.corpus import COUNT_METRICS, check_metrics, corpus_counts, score_corpus
 from seizure.scoring.events import LABELS, ScoringError
 from seizure.scoring.summary import Counts

@@ -15,7 +15,7 @@ from typing import Sequence
 
 import numpy as np
 
-from seizure.io.annotations import Event
+from seizure.io.events import Event
 from seizure.scoring.events import ScoringError, check_duration, seizure_spans
 from seizure.scoring.intervals import intersection_length, intersects, per_file, union
 from seizure.scoring.summary import SECONDS_PER_DAY, finite_or_none
