@@ -1,8 +1,11 @@
 """Stage: score hypothesis annotation files against reference annotation files.
 
-REF and HYP are each a directory, searched recursively for ``*.csv_bi`` and BIDS
-``*_events.tsv`` files and paired by file name, or a list file with one path per line, paired by
-line as the official ``nedc_eeg_eval`` does (a directory and a list are paired by file name).
+REF and HYP are each a directory, searched recursively for ``*.csv_bi`` and BIDS ``*_events.tsv``
+files and paired by file name, or a list file with one path per line, paired by line as the
+official ``nedc_eeg_eval`` does (a directory and a list are paired by file name). Lines paired by
+line must name the same recording (:func:`pair_files`), and no file or recording may be listed
+twice: a swapped or repeated line is an error naming the list file and the line, not a silently
+wrong score.
 """
 
 from __future__ import annotations
@@ -10,23 +13,61 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Sequence
 
-from seizure.io.annotations import Annotation, read_annotations
+from seizure.io._text import read_text
+from seizure.io.annotations import EVENTS_SUFFIX, Annotation, AnnotationError, read_annotations, recording_name
+from seizure.io.references import subject_of
 from seizure.scoring import (
     DEFAULT_METRICS,
-    DURATION_TOLERANCE_S,
     EPOCH_S,
     LABELS,
+    PAIR_DURATION_TOLERANCE_S,
+    ScoringError,
     SzcoreParams,
     map_label,
     score_corpus,
-    subject_of,
 )
 from seizure.scoring.corpus import check_metrics
 
-__all__ = ["SCORED_SUFFIXES", "list_files", "pair_files", "score_files", "score_dirs", "format_scores"]
+__all__ = ["SCORED_SUFFIXES", "ScoreFileNotFound", "list_files", "pair_files", "score_files", "format_scores"]
 
 #: Files a directory is searched for.
-SCORED_SUFFIXES = (".csv_bi", "_events.tsv")
+SCORED_SUFFIXES = (".csv_bi", EVENTS_SUFFIX)
+
+# (file, where it was named: "<list file>:<line>" or the directory searched)
+_Entry = tuple[Path, str]
+
+
+class ScoreFileNotFound(ScoringError, FileNotFoundError):
+    """A reference, hypothesis or list file to score does not exist."""
+
+
+def _entries(spec: str | Path) -> tuple[list[_Entry], bool]:
+    root = Path(spec)
+    if root.is_dir():
+        files = sorted(p for p in root.rglob("*") if p.is_file() and p.name.endswith(SCORED_SUFFIXES))
+        return [(p, str(root)) for p in files], False
+    if not root.is_file():
+        raise ScoreFileNotFound(f"{root}: no such directory or list file")
+    out: list[_Entry] = []
+    first_line: dict[Path, int] = {}
+    for lineno, raw in enumerate(read_text(root, ScoringError, "list").split("\n"), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        p = Path(line)
+        if not p.is_absolute() and not p.exists() and (root.parent / p).exists():
+            p = root.parent / p
+        if not p.is_file():
+            raise ScoreFileNotFound(f"{root}:{lineno}: listed file {line} does not exist")
+        key = p.resolve()
+        if key in first_line:
+            raise ScoringError(
+                f"{root}:{lineno}: {line} is already listed at line {first_line[key]}; expected each file once "
+                "(a file listed twice would be scored twice)"
+            )
+        first_line[key] = lineno
+        out.append((p, f"{root}:{lineno}"))
+    return out, True
 
 
 def list_files(spec: str | Path) -> tuple[list[Path], bool]:
@@ -37,7 +78,8 @@ def list_files(spec: str | Path) -> tuple[list[Path], bool]:
     spec : str or Path
         A directory (searched recursively for :data:`SCORED_SUFFIXES`) or a text file with
         one path per line (blank lines and ``#`` comments skipped; relative paths are taken
-        from the current directory, else from the list file's folder).
+        from the current directory, else from the list file's folder; a byte order mark and
+        CRLF line endings are accepted).
 
     Returns
     -------
@@ -47,53 +89,65 @@ def list_files(spec: str | Path) -> tuple[list[Path], bool]:
 
     Raises
     ------
-    FileNotFoundError
+    ScoreFileNotFound
         If ``spec`` does not exist, or a listed file does not (naming the list and line).
+    ScoringError
+        If a list names one file twice (naming the list and both lines).
     """
-    root = Path(spec)
-    if root.is_dir():
-        files = sorted(p for p in root.rglob("*") if p.is_file() and p.name.endswith(SCORED_SUFFIXES))
-        return files, False
-    if not root.is_file():
-        raise FileNotFoundError(f"{root}: no such directory or list file")
-    files = []
-    for lineno, raw in enumerate(root.read_text().splitlines(), start=1):
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        p = Path(line)
-        if not p.is_absolute() and not p.exists() and (root.parent / p).exists():
-            p = root.parent / p
-        if not p.is_file():
-            raise FileNotFoundError(f"{root}:{lineno}: listed file {line} does not exist")
-        files.append(p)
-    return files, True
+    entries, is_list = _entries(spec)
+    return [p for p, _ in entries], is_list
 
 
-def _by_name(files: list[Path], where: str | Path) -> dict[str, Path]:
-    out: dict[str, Path] = {}
-    for p in files:
+def _by_name(entries: list[_Entry]) -> dict[str, _Entry]:
+    out: dict[str, _Entry] = {}
+    for p, where in entries:
         if p.name in out:
-            raise ValueError(f"{p}: file name also found at {out[p.name]} under {where}; pairing by name is ambiguous")
-        out[p.name] = p
+            other, other_where = out[p.name]
+            raise ScoringError(
+                f"{p} ({where}): file name {p.name} also found at {other} ({other_where}); pairing by name is "
+                "ambiguous, expected each file name once"
+            )
+        out[p.name] = (p, where)
     return out
 
 
-def _load(path: Path, role: str) -> Annotation:
-    ann = read_annotations(path)
+def _load(path: Path, role: str, where: str, is_list: bool) -> Annotation:
+    at = f"{where}: " if is_list else ""
+    try:
+        ann = read_annotations(path)
+    except AnnotationError as exc:
+        if not is_list:
+            raise
+        raise AnnotationError(f"{at}{role} {exc}") from None
     for ev in ann.events:
         try:
             map_label(ev.label)
-        except ValueError as exc:
-            raise ValueError(f"{role} {path}: {exc}") from None
+        except ScoringError as exc:
+            raise ScoringError(f"{at}{role} {path}: {exc}") from None
     return ann
+
+
+def _names(path: Path, ann: Annotation) -> set[str]:
+    """The names a file gives its recording: file name without suffix, and header bname."""
+    return {recording_name(path), ann.bname}
+
+
+def _check_same_recording(ref: _Entry, hyp: _Entry, r: Annotation, h: Annotation) -> None:
+    (rp, r_where), (hp, h_where) = ref, hyp
+    ref_names, hyp_names = _names(rp, r), _names(hp, h)
+    if not ref_names & hyp_names:
+        raise ScoringError(
+            f"{h_where}: hypothesis {hp} is recording {' / '.join(sorted(hyp_names))}, but the reference on that "
+            f"line, {rp} ({r_where}), is recording {' / '.join(sorted(ref_names))}; list files are paired by line, "
+            "expected both lines to name the same recording (same bname or file stem)"
+        )
 
 
 def pair_files(
     ref: str | Path,
     hyp: str | Path,
     missing_hyp_as_empty: bool = False,
-    tolerance: float = DURATION_TOLERANCE_S,
+    tolerance: float = PAIR_DURATION_TOLERANCE_S,
 ) -> tuple[list[tuple[Annotation, Annotation]], list[Path]]:
     """Read and pair reference and hypothesis files.
 
@@ -113,49 +167,69 @@ def pair_files(
 
     Raises
     ------
-    FileNotFoundError
+    ScoreFileNotFound
         For a reference without hypothesis (unless ``missing_hyp_as_empty``), or no
         reference file at all.
-    ValueError
-        For list files of different lengths, a hypothesis without reference, a file name
-        found twice in one tree, durations that disagree or an unknown label; the message
-        names the file(s).
+    ScoringError
+        For list files of different lengths, lines of two list files that name different
+        recordings (neither the file stems, suffix removed, nor the header bnames agree), a
+        file or recording listed twice, a hypothesis without reference, a file name found twice
+        in one tree, durations that disagree or an unknown label; the message names the file(s)
+        and, for list files, the line.
     """
-    ref_files, ref_is_list = list_files(ref)
-    hyp_files, hyp_is_list = list_files(hyp)
-    if not ref_files:
-        raise FileNotFoundError(f"{ref}: no reference annotation file ({', '.join('*' + s for s in SCORED_SUFFIXES)})")
-    if ref_is_list and hyp_is_list:
-        if len(ref_files) != len(hyp_files):
-            raise ValueError(
-                f"{ref} lists {len(ref_files)} files but {hyp} lists {len(hyp_files)}; list files are paired by line"
+    ref_entries, ref_is_list = _entries(ref)
+    hyp_entries, hyp_is_list = _entries(hyp)
+    if not ref_entries:
+        raise ScoreFileNotFound(
+            f"{ref}: no reference annotation file ({', '.join('*' + s for s in SCORED_SUFFIXES)})"
+        )
+    by_line = ref_is_list and hyp_is_list
+    if by_line:
+        if len(ref_entries) != len(hyp_entries):
+            raise ScoringError(
+                f"{ref} lists {len(ref_entries)} files but {hyp} lists {len(hyp_entries)}; list files are paired "
+                "by line, expected the same number of files"
             )
-        matched: list[tuple[Path, Path | None]] = list(zip(ref_files, hyp_files))
+        matched: list[tuple[_Entry, _Entry | None]] = list(zip(ref_entries, hyp_entries))
     else:
-        refs, hyps = _by_name(ref_files, ref), _by_name(hyp_files, hyp)
+        refs, hyps = _by_name(ref_entries), _by_name(hyp_entries)
         extra = sorted(set(hyps) - set(refs))
         if extra:
-            raise ValueError(f"{hyps[extra[0]]}: hypothesis without a reference file of that name under {ref}"
-                             + (f" (and {len(extra) - 1} more)" if len(extra) > 1 else ""))
-        matched = [(p, hyps.get(name)) for name, p in refs.items()]
+            raise ScoringError(f"{hyps[extra[0]][0]}: hypothesis without a reference file of that name under {ref}"
+                               + (f" (and {len(extra) - 1} more)" if len(extra) > 1 else ""))  # fmt: skip
+        matched = [(entry, hyps.get(name)) for name, entry in refs.items()]
     pairs = []
-    for rp, hp in matched:
-        r = _load(rp, "reference")
-        if hp is None:
+    seen: dict[str, str] = {}
+    for ref_entry, hyp_entry in matched:
+        rp, r_where = ref_entry
+        r = _load(rp, "reference", r_where, ref_is_list)
+        name = recording_name(rp)
+        at = r_where if ref_is_list else str(rp)
+        if name in seen:
+            raise ScoringError(
+                f"{at}: reference {rp} is recording {name!r}, already listed at {seen[name]}; expected each "
+                "recording once (it would be scored twice)"
+            )
+        seen[name] = at
+        if hyp_entry is None:
             if not missing_hyp_as_empty:
-                raise FileNotFoundError(
-                    f"{rp}: no hypothesis file {rp.name} under {hyp} (use --missing-hyp-as-empty to score it as no detections)"
+                raise ScoreFileNotFound(
+                    f"{rp}: no hypothesis file {rp.name} under {hyp} (use --missing-hyp-as-empty to score it as no "
+                    "detections)"
                 )
             h = Annotation(r.bname, r.duration, [])
         else:
-            h = _load(hp, "hypothesis")
+            hp, h_where = hyp_entry
+            h = _load(hp, "hypothesis", h_where, hyp_is_list)
+            if by_line:
+                _check_same_recording(ref_entry, hyp_entry, r, h)
             if abs(float(r.duration) - float(h.duration)) > tolerance:
-                raise ValueError(
+                raise ScoringError(
                     f"{hp}: duration {h.duration} s differs from its reference {rp} ({r.duration} s) "
                     f"by more than {tolerance} s"
                 )
         pairs.append((r, h))
-    return pairs, [rp for rp, _ in matched]
+    return pairs, [entry[0] for entry, _ in matched]
 
 
 def score_files(
@@ -166,29 +240,41 @@ def score_files(
     missing_hyp_as_empty: bool = False,
     epoch_s: float = EPOCH_S,
     szcore: SzcoreParams = SzcoreParams(),
-    tolerance: float = DURATION_TOLERANCE_S,
+    tolerance: float = PAIR_DURATION_TOLERANCE_S,
 ) -> dict:
     """Pair and score reference and hypothesis files.
+
+    Parameters
+    ----------
+    ref, hyp : str or Path
+        Directories or list files (see :func:`pair_files`).
+    metrics : sequence of str
+        Names from :data:`seizure.scoring.METRICS`.
+    missing_hyp_as_empty : bool
+        Score a reference without a hypothesis as "no detections".
+    epoch_s : float
+        Epoch length of EPOCH and IRA, seconds.
+    szcore : SzcoreParams
+        SzCORE parameters.
+    tolerance : float
+        Largest accepted duration difference within a pair, seconds.
 
     Returns
     -------
     dict
         :func:`seizure.scoring.score_corpus`'s document; SzCORE subjects come from the
-        reference paths (TUSZ ``aaaaaaac_s001_t000`` or BIDS ``sub-XX``).
+        reference paths with :func:`seizure.io.references.subject_of` (TUSZ
+        ``aaaaaaac_s001_t000``, BIDS ``sub-XX``, else the name before the first ``_``).
     """
     metrics = check_metrics(metrics)
     pairs, paths = pair_files(ref, hyp, missing_hyp_as_empty, tolerance)
     return score_corpus(
-        pairs, metrics, subjects=[subject_of(str(p)) for p in paths], epoch_s=epoch_s, szcore=szcore,
+        pairs, metrics, subjects=[subject_of(p) for p in paths], epoch_s=epoch_s, szcore=szcore,
         tolerance=tolerance,
     )
 
 
-def score_dirs(ref_dir, hyp_dir, missing_hyp_as_empty: bool = False) -> dict:
-    """OVLP, TAES and EPOCH scores of two directories (kept for existing callers)."""
-    return score_files(ref_dir, hyp_dir, ("ovlp", "taes", "epoch"), missing_hyp_as_empty=missing_hyp_as_empty)
-
-
+_SZ = SzcoreParams()
 _TITLES = {
     "ovlp": "NEDC OVLP (any-overlap)",
     "taes": "NEDC TAES (time-aligned, official whole-second overlap test)",
@@ -196,8 +282,9 @@ _TITLES = {
     "epoch": "NEDC EPOCH ({epoch_s:g} s epochs; counts are epochs)",
     "dpalign": "NEDC DPALIGN (label-sequence alignment)",
     "ira": "NEDC IRA (Cohen's kappa on {epoch_s:g} s epochs)",
-    "szcore_event": "SzCORE event scoring (timescoring defaults: -30 s/+60 s, merge < 90 s, split > 300 s)",
-    "szcore_sample": "SzCORE sample scoring (1 Hz label masks; counts are seconds)",
+    "szcore_event": f"SzCORE event scoring (timescoring defaults: -{_SZ.tolerance_start:g} s/+{_SZ.tolerance_end:g} s, "
+                    f"merge < {_SZ.min_duration_between_events:g} s, split > {_SZ.max_event_duration:g} s)",
+    "szcore_sample": f"SzCORE sample scoring ({_SZ.sample_fs:g} Hz label masks; counts are seconds)",
 }
 
 

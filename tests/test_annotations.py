@@ -101,10 +101,10 @@ def test_missing_duration_header(tmp_path):
         read_csv_bi(p)
 
 
-# ---------------------------------------------------------------- every format, one Events type
-from seizure.io.annotations import Annotation, Events, read_annotations, write_annotations  # noqa: E402
-from seizure.io.bids import read_events_tsv  # noqa: E402
-from seizure.io.legacy import read_lbl, read_lbl_bi, read_tse, read_tse_bi  # noqa: E402
+# ---------------------------------------------------------------- every format, one Annotation type
+from seizure.io.annotations import Annotation, read_annotations, write_annotations  # noqa: E402
+from seizure.io.formats.bids import read_events_tsv  # noqa: E402
+from seizure.io.formats.tuh_v1 import read_lbl, read_lbl_bi, read_tse, read_tse_bi  # noqa: E402
 
 PER_CHANNEL = Annotation(
     "aaaaaaac_s001_t000",
@@ -124,7 +124,7 @@ def test_per_channel_round_trip(tmp_path, suffix):
     p = tmp_path / f"aaaaaaac_s001_t000{suffix}"
     write_annotations(p, PER_CHANNEL)
     back = read_annotations(p)
-    assert isinstance(back, Events)
+    assert isinstance(back, Annotation)
     assert _spans(back) == _spans(PER_CHANNEL)
     assert back.duration == pytest.approx(300.0)
     assert [(e.start, e.stop) for e in back.recording_seizures()] == [(10.0, 40.5), (200.0, 220.0)]

@@ -148,3 +148,25 @@ def test_missing_and_mismatched_annotations(corpus, tmp_path):
     assert "no annotation file" in reasons[Path(a.edf).name]
     assert "does not match its EDF: it covers 9999.00 s" in reasons[Path(b.edf).name]
     assert "header bname 'zzzzzzzz_s001_t000'" in reasons[Path(c.edf).name]
+
+
+def test_annotation_vs_edf_duration_tolerance(corpus):
+    from seizure.io.events import EDF_DURATION_TOLERANCE_S
+
+    rec = index_tusz(corpus)[0]
+    stated = read_annotations(rec.csv_bi).duration
+    assert EDF_DURATION_TOLERANCE_S == 1.0
+    assert recording_annotations(rec, stated + 0.9 * EDF_DURATION_TOLERANCE_S).duration == stated
+    with pytest.raises(AnnotationError, match=r"does not match its EDF: it covers"):
+        recording_annotations(rec, stated + 1.1 * EDF_DURATION_TOLERANCE_S)
+
+
+def test_annotation_with_bom_and_crlf_indexes_and_matches(corpus, tmp_path):
+    work = tmp_path / "c"
+    shutil.copytree(corpus, work)
+    rec = index_tusz(work)[0]
+    text = Path(rec.csv_bi).read_text()
+    Path(rec.csv_bi).write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode())
+    original = read_annotations(Path(corpus) / Path(rec.csv_bi).relative_to(work))
+    ann = recording_annotations(index_tusz(work)[0], original.duration)
+    assert ann.bname == rec.bname and ann.events == original.events

@@ -9,8 +9,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from seizure.detection.references import find_reference, patient_of, typed_seizures
-from seizure.io.annotations import Annotation, Event, write_csv, write_csv_bi
+from seizure.io.annotations import Event, write_csv_bi
 from seizure.postprocess import EventDetector
 from seizure.report import EvalRecording, ReportInput, build_document, build_report, write_report
 from seizure.report.stats import bootstrap_patients, match_seizures, poisson_rate_interval, wilson
@@ -55,19 +54,6 @@ def test_per_seizure_matching_agrees_with_ovlp_on_random_files():
             if m.detected:
                 first = min(h.start for h in hyps if h.stop > m.start and h.start < m.stop)
                 assert m.latency == pytest.approx(first - m.start)
-
-
-def test_seizure_types_from_the_per_channel_file(tmp_path):
-    edf = tmp_path / "abcdefgh_s001_t000.edf"
-    write_csv_bi(edf.with_suffix(".csv_bi"), [Event(10, 20, "seiz"), Event(40, 60, "seiz")], 100.0)
-    write_csv(edf.with_suffix(".csv"), {"FP1-F7": [Event(10, 20, "cpsz", "FP1-F7"), Event(40, 45, "fnsz", "FP1-F7")],
-                                        "F7-T3": [Event(41, 60, "gnsz", "F7-T3")]}, 100.0)
-    ref = find_reference(edf)
-    assert [(e.start, e.stop, e.label) for e in ref.seizures] == [(10, 20, "cpsz"), (40, 60, "gnsz")]
-    assert typed_seizures(Annotation("x", 100.0, [Event(5, 9, "seiz")]), None)[0].label == "seiz"
-    assert find_reference(tmp_path / "none.edf") is None
-    assert patient_of("abcdefgh_s001_t000") == "abcdefgh" and patient_of("sub-01_ses-1_run-2_eeg") == "sub-01"
-    assert patient_of("holter night 3") == "holter night 3"
 
 
 def _input(names=("aaaa", "bbbb", "cccc")) -> ReportInput:

@@ -167,6 +167,7 @@ def test_score_corpus_document_has_exactly_the_documented_structure():
     assert set(doc["metrics"]["ira"]["seiz"]) == {"kappa"}
     sz_keys = {"tp", "fp", "ref_true", "sensitivity", "precision", "f1", "fp_per_24h", "per_subject"}
     per_subject = {f"{k}_{s}" for k in ("sensitivity", "precision", "f1", "fp_per_24h") for s in ("mean", "std")}
+    per_subject.add("n_subjects")
     for m in ("szcore_event", "szcore_sample"):
         assert set(doc["metrics"][m]) == sz_keys
         assert set(doc["metrics"][m]["per_subject"]) == per_subject

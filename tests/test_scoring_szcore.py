@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from seizure.io.annotations import Annotation, Event
-from seizure.scoring import SzcoreParams, score_corpus, subject_of, szcore_event, szcore_sample
+from seizure.scoring import ScoringError, SzcoreParams, score_corpus, subject_of, szcore_event, szcore_sample
 from seizure.scoring.szcore import Spans, aggregate, event_counts, sample_counts
 
 ts_scoring = pytest.importorskip("timescoring.scoring")
@@ -128,6 +128,7 @@ def test_aggregate_pooled_and_per_subject_like_szcore_evaluation():
     assert out["f1"] == pytest.approx(6 / (6 + 4 + 1))
     assert out["fp_per_24h"] == pytest.approx(4 / 3)
     ps = out["per_subject"]
+    assert ps["n_subjects"] == 3
     # subject a: tp 1, fp 3, ref 2, 2 days; b: 2, 1, 2, 0.5 day; c: nothing, 0.5 day
     sens = [0.5, 1.0]  # c undefined (no seizure): left out, as numpy.nanmean does
     assert ps["sensitivity_mean"] == pytest.approx(np.mean(sens))
@@ -141,8 +142,9 @@ def test_aggregate_pooled_and_per_subject_like_szcore_evaluation():
 def test_aggregate_undefined_figures_are_none():
     out = aggregate({k: np.zeros(2, dtype=int) for k in ("tp", "fp", "ref_true", "n_samples")}, 1)
     assert out["sensitivity"] is None and out["fp_per_24h"] is None
+    assert out["per_subject"].pop("n_subjects") == 2
     assert all(v is None for v in out["per_subject"].values())
-    with pytest.raises(ValueError, match="subjects"):
+    with pytest.raises(ScoringError, match="subjects"):
         aggregate({k: np.zeros(2, dtype=int) for k in ("tp", "fp", "ref_true", "n_samples")}, 1, ["a"])
 
 
@@ -152,7 +154,9 @@ def test_subject_of_tusz_bids_and_fallback():
     assert subject_of("00000258_s002_t000.csv_bi") == "00000258"
     assert subject_of("sub-07_ses-01_task-szMonitoring_run-00_events.tsv") == "sub-07"
     assert subject_of("/bids/sub-12/ses-01/eeg/run-00_events.tsv") == "sub-12"
-    assert subject_of("recording_17.csv_bi") == "recording_17"
+    # fallback: the name up to the first "_" (CHB-MIT chb01_03 -> chb01), else the whole name
+    assert subject_of("recording_17.csv_bi") == "recording"
+    assert subject_of("chb01_03_events.tsv") == "chb01" and subject_of("night3.csv_bi") == "night3"
 
 
 def test_score_corpus_szcore_per_subject_from_bnames():
@@ -166,6 +170,7 @@ def test_score_corpus_szcore_per_subject_from_bnames():
     assert (ev["tp"], ev["fp"], ev["ref_true"]) == (1, 1, 2)
     assert ev["fp_per_24h"] == pytest.approx(1 / (14400 / 86400))
     # subject a: 1/1 detected, 1 FP over 2 h; subject b: 0/1, no FP over 2 h
+    assert ev["per_subject"]["n_subjects"] == 2
     assert ev["per_subject"]["sensitivity_mean"] == pytest.approx(0.5)
     assert ev["per_subject"]["fp_per_24h_mean"] == pytest.approx(6.0)
     sa = doc["metrics"]["szcore_sample"]

@@ -35,7 +35,7 @@ def run(args) -> int:
 
 
 def register(sub) -> None:
-    from seizure.scoring import DEFAULT_METRICS, DURATION_TOLERANCE_S, EPOCH_S, METRICS
+    from seizure.scoring import DEFAULT_METRICS, EPOCH_S, METRICS, PAIR_DURATION_TOLERANCE_S
 
     sc = sub.add_parser(
         "score",
@@ -59,7 +59,7 @@ def register(sub) -> None:
                     help="score a reference without hypothesis file as 'no detections' instead of failing")
     sc.add_argument("--epoch-s", type=float, default=EPOCH_S,
                     help=f"epoch length of EPOCH and IRA scoring, seconds (default {EPOCH_S})")
-    sc.add_argument("--duration-tolerance", type=float, default=DURATION_TOLERANCE_S,
+    sc.add_argument("--duration-tolerance", type=float, default=PAIR_DURATION_TOLERANCE_S,
                     help=f"largest accepted duration difference between paired files, seconds "
-                         f"(default {DURATION_TOLERANCE_S})")
+                         f"(default {PAIR_DURATION_TOLERANCE_S})")
     sc.set_defaults(func=run)

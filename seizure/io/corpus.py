@@ -15,8 +15,9 @@ Layouts (:func:`index_corpus` detects them):
     sub-<label>/[ses-<label>/]eeg/sub-<label>[_ses-<label>]_task-<task>[_run-<index>]_eeg.edf  (+ _events.tsv)
 
 ``plain``: any ``*.edf`` under the folder with an annotation file of the same stem beside it.
-The subject is parsed from TUH-style names (``<subject>_s<NNN>_t<NNN>``), else it is the first
-sub-folder under the root, else the part of the stem before the first ``_``.
+Every layout names the subject with :func:`seizure.io.references.subject_of` (the rule scoring
+and detection use too): TUH-style names (``<subject>_s<NNN>_t<NNN>``), BIDS ``sub-<label>``,
+else the first sub-folder under the root, else the part of the stem before the first ``_``.
 
 BIDS and plain folders carry no split: subjects are assigned to train/dev/eval by a stable
 hash of the subject name (:func:`assign_splits`), so no patient is in two splits. Their montage
@@ -33,8 +34,10 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from seizure._validation import SeizureError
-from seizure.io.annotations import ANNOTATION_SUFFIXES, Annotation, AnnotationError, read_annotations
+from seizure.io.annotations import ANNOTATION_SUFFIXES, FORMATS, Annotation, AnnotationError, read_annotations
+from seizure.io.events import EDF_DURATION_TOLERANCE_S
 from seizure.io.edf import EdfError, read_header
+from seizure.io.references import annotation_files_beside, parse_tusz_name, subject_of
 from seizure.montage import montage_for_channels
 
 __all__ = ["Recording", "CorpusError", "index_tusz", "index_corpus", "scan_corpus", "detect_layout",
@@ -56,10 +59,7 @@ _BIDS = re.compile(
     r"(?:^|/)(?P<subject>sub-[A-Za-z0-9]+)/(?:(?P<session>ses-[A-Za-z0-9]+)/)?eeg/"
     r"(?P=subject)_(?:(?P=session)_)?(?P<rest>[^/]*)_eeg\.edf$"
 )
-_TUH_NAME = re.compile(r"^(?P<subject>[0-9a-z]+)_(?P<session>s\d{3})_(?P<segment>t\d{3})$")
 _SPLIT_ALIASES = {"dev_test": "dev"}
-_ANN_FIELDS = {".csv": "csv", ".csv_bi": "csv_bi", ".tse": "tse", ".tse_bi": "tse_bi", ".lbl": "lbl",
-               ".lbl_bi": "lbl_bi", "_events.tsv": "events"}  # fmt: skip
 
 
 class CorpusError(SeizureError):
@@ -120,27 +120,16 @@ class Recording:
 
     def annotation_files(self) -> list[str]:
         """Existing annotation files, recording-level formats first (see ``ANNOTATION_SUFFIXES``)."""
-        out = []
-        for suffix in ANNOTATION_SUFFIXES:
-            path = getattr(self, _ANN_FIELDS[suffix])
-            if path:
-                out.append(path)
-        return out
+        return [path for path in (getattr(self, fmt.field) for fmt in FORMATS) if path]
 
     def to_dict(self) -> dict:
         return asdict(self)
 
 
 def _annotations_beside(edf: Path) -> dict[str, str | None]:
-    out: dict[str, str | None] = {}
-    for suffix, name in _ANN_FIELDS.items():
-        if suffix == "_events.tsv":
-            stem = edf.name[: -len("_eeg.edf")] if edf.name.endswith("_eeg.edf") else edf.stem
-            p = edf.with_name(stem + suffix)
-        else:
-            p = edf.with_suffix(suffix)
-        out[name] = str(p) if p.is_file() else None
-    return out
+    """Recording field (``csv_bi``, ``events``, ...) -> annotation file beside ``edf`` or None."""
+    files = annotation_files_beside(edf)
+    return {fmt.field: files[fmt.suffix] for fmt in FORMATS}
 
 
 def _split_bucket(subject: str, fractions: tuple[float, float, float]) -> str:
@@ -195,7 +184,8 @@ def _from_path(root: Path, path: Path, layout: str) -> tuple[dict | None, str | 
         split = _SPLIT_ALIASES.get(m["split"], m["split"])
         if split not in SPLITS:
             return None, f"unknown split folder {m['split']!r}; expected one of {list(SPLITS) + ['dev_test']}"
-        return {"split": split, "subject": m["subject"], "session": m["session"], "date": m["date"].replace("_", "-"),
+        return {"split": split, "subject": subject_of(path, root), "session": m["session"],
+                "date": m["date"].replace("_", "-"),
                 "segment": m["segment"], "montage": m["montage"]}, None  # fmt: skip
     if layout == "bids":
         m = _BIDS.search(rel)
@@ -204,13 +194,13 @@ def _from_path(root: Path, path: Path, layout: str) -> tuple[dict | None, str | 
         run = re.search(r"run-([A-Za-z0-9]+)", m["rest"])
         task = re.search(r"task-([A-Za-z0-9]+)", m["rest"])
         segment = f"run-{run[1]}" if run else (f"task-{task[1]}" if task else m["rest"])
-        return {"subject": m["subject"], "session": m["session"] or "ses-none", "date": "", "segment": segment}, None
-    m = _TUH_NAME.match(path.stem)
-    if m:
-        return {"subject": m["subject"], "session": m["session"], "date": "", "segment": m["segment"]}, None
-    parts = Path(rel).parts
-    subject = parts[0] if len(parts) > 1 else path.stem.split("_")[0]
-    return {"subject": subject, "session": "s000", "date": "", "segment": path.stem}, None
+        return {"subject": subject_of(path, root), "session": m["session"] or "ses-none", "date": "",
+                "segment": segment}, None  # fmt: skip
+    tusz = parse_tusz_name(path.name)
+    if tusz:
+        return {"subject": subject_of(path, root), "session": tusz["session"], "date": "",
+                "segment": tusz["segment"]}, None  # fmt: skip
+    return {"subject": subject_of(path, root), "session": "s000", "date": "", "segment": path.stem}, None
 
 
 def scan_corpus(
@@ -259,7 +249,7 @@ def scan_corpus(
         fields, reason = _from_path(root, path, layout)
         ann = _annotations_beside(path)
         if fields is not None and layout == "plain" and not any(ann.values()):
-            fields, reason = None, "no annotation file (.csv_bi, .csv, .tse_bi, .tse, .lbl_bi, .lbl) beside the EDF"
+            fields, reason = None, f"no annotation file ({', '.join(ANNOTATION_SUFFIXES)}) beside the EDF"
         if fields is None:
             skipped.append({"recording": str(path), "split": "", "reason": reason})
             continue
@@ -315,10 +305,6 @@ def index_tusz(root: str | os.PathLike, headers: bool = False) -> list[Recording
     return scan_corpus(root, "tusz_v2", headers)[0]
 
 
-#: Largest difference (s) allowed between an annotation's duration and its EDF's.
-DURATION_TOLERANCE_S = 1.0
-
-
 def recording_annotations(rec: Recording, edf_duration: float) -> Annotation:
     """Read the recording's preferred annotation file and check that it matches the EDF.
 
@@ -335,7 +321,8 @@ def recording_annotations(rec: Recording, edf_duration: float) -> Annotation:
     ------
     AnnotationError
         If no annotation file exists, the file is invalid, or it does not match the EDF: its
-        duration differs by more than :data:`DURATION_TOLERANCE_S` or it names another recording.
+        duration differs by more than
+        :data:`seizure.io.events.EDF_DURATION_TOLERANCE_S` or it names another recording.
     """
     files = rec.annotation_files()
     if not files:
@@ -343,7 +330,7 @@ def recording_annotations(rec: Recording, edf_duration: float) -> Annotation:
             f"{rec.edf}: no annotation file beside the EDF (looked for {', '.join(ANNOTATION_SUFFIXES)})"
         )
     ann = read_annotations(files[0])
-    if abs(ann.duration - edf_duration) > DURATION_TOLERANCE_S:
+    if abs(ann.duration - edf_duration) > EDF_DURATION_TOLERANCE_S:
         raise AnnotationError(
             f"{files[0]}: annotation does not match its EDF: it covers {ann.duration:.2f} s but "
             f"{Path(rec.edf).name} lasts {edf_duration:.2f} s"

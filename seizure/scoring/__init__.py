@@ -13,17 +13,21 @@ SzCORE scorers identical to ``timescoring`` 0.0.7: :func:`szcore_event` and
 
 :func:`score_corpus` (alias :func:`score_pairs`) scores a corpus with any set of these metrics
 at once; every scorer works on all files together (see :mod:`seizure.scoring.intervals`).
+SzCORE subjects come from :func:`subject_of` (:mod:`seizure.io.references`, the project's one
+subject rule). Bad scoring input raises :class:`ScoringError` (a ``SeizureError``).
 """
 
+from seizure.io.references import subject_of
 from seizure.scoring.corpus import COUNT_METRICS, DEFAULT_METRICS, METRICS, corpus_counts, score_corpus
 from seizure.scoring.dpalign import align, dpalign
 from seizure.scoring.epoch import epoch, epoch_confusion
 from seizure.scoring.events import (
     BCKG,
-    DURATION_TOLERANCE_S,
     EPOCH_S,
     LABELS,
+    PAIR_DURATION_TOLERANCE_S,
     SEIZ,
+    ScoringError,
     Tracks,
     build_tracks,
     label_track,
@@ -34,19 +38,20 @@ from seizure.scoring.ira import kappa
 from seizure.scoring.nedc import count_pair, score_pairs
 from seizure.scoring.ovlp import ovlp
 from seizure.scoring.summary import Counts, summarize
-from seizure.scoring.szcore import SzcoreParams, subject_of, szcore_event, szcore_sample
+from seizure.scoring.szcore import SzcoreParams, szcore_event, szcore_sample
 from seizure.scoring.taes import taes
 
 __all__ = [
     "BCKG",
     "COUNT_METRICS",
     "DEFAULT_METRICS",
-    "DURATION_TOLERANCE_S",
     "EPOCH_S",
     "LABELS",
     "METRICS",
+    "PAIR_DURATION_TOLERANCE_S",
     "SEIZ",
     "Counts",
+    "ScoringError",
     "SzcoreParams",
     "Tracks",
     "align",

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Iterable, Sequence
 
-from seizure.io.annotations import Annotation
+from seizure.io.events import Annotation
+from seizure.io.references import subject_of
 from seizure.scoring.dpalign import dpalign_tracks
 from seizure.scoring.epoch import epoch_confusion, epoch_counts
 from seizure.scoring.events import (
-    DURATION_TOLERANCE_S,
     EPOCH_S,
     LABELS,
+    PAIR_DURATION_TOLERANCE_S,
+    ScoringError,
     build_tracks,
     seizure_spans,
 )
@@ -23,7 +25,6 @@ from seizure.scoring.szcore import (
     aggregate,
     event_counts,
     sample_counts,
-    subject_of,
 )
 from seizure.scoring.taes import taes_tracks
 
@@ -49,14 +50,14 @@ def check_metrics(metrics: Sequence[str]) -> tuple[str, ...]:
 
     Raises
     ------
-    ValueError
+    ScoringError
         For a string instead of a sequence, or an unknown name (with the allowed names).
     """
     if isinstance(metrics, str):
-        raise ValueError(f"metrics must be a sequence of names, got the string {metrics!r}")
+        raise ScoringError(f"metrics must be a sequence of names, got the string {metrics!r}")
     unknown = [m for m in metrics if m not in METRICS]
     if unknown:
-        raise ValueError(f"unknown metric(s) {unknown}; expected names from {list(METRICS)}")
+        raise ScoringError(f"unknown metric(s) {unknown}; expected names from {list(METRICS)}")
     return tuple(dict.fromkeys(metrics))
 
 
@@ -66,7 +67,7 @@ def corpus_counts(
     *,
     epoch_s: float = EPOCH_S,
     szcore: SzcoreParams = SzcoreParams(),
-    tolerance: float = DURATION_TOLERANCE_S,
+    tolerance: float = PAIR_DURATION_TOLERANCE_S,
 ) -> dict:
     """Per-file counts of every requested metric.
 
@@ -93,7 +94,7 @@ def corpus_counts(
 
     Raises
     ------
-    ValueError
+    ScoringError
         For an unknown metric, a duration mismatch or an unknown label (naming the file).
     """
     metrics = check_metrics(metrics)
@@ -131,7 +132,7 @@ def score_corpus(
     subjects: Sequence[str] | None = None,
     epoch_s: float = EPOCH_S,
     szcore: SzcoreParams = SzcoreParams(),
-    tolerance: float = DURATION_TOLERANCE_S,
+    tolerance: float = PAIR_DURATION_TOLERANCE_S,
 ) -> dict:
     """Score a corpus of reference/hypothesis pairs.
 
@@ -145,7 +146,7 @@ def score_corpus(
         overlap), ``epoch``, ``dpalign``, ``ira``, ``szcore_event``, ``szcore_sample``.
     subjects : sequence of str, optional
         Subject of each recording, for the SzCORE per-subject figures; by default derived
-        from the reference bnames with :func:`seizure.scoring.szcore.subject_of`.
+        from the reference bnames with :func:`seizure.io.references.subject_of`.
     epoch_s : float
         Epoch length of EPOCH and IRA (0.25 s, as the official parameter file).
     szcore : SzcoreParams
@@ -165,7 +166,7 @@ def score_corpus(
 
     Raises
     ------
-    ValueError
+    ScoringError
         For an unknown metric, a duration mismatch or an unknown label (naming the file).
     """
     metrics = check_metrics(metrics)

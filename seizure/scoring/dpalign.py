@@ -7,7 +7,7 @@ from typing import Sequence
 
 import numpy as np
 
-from seizure.io.annotations import Event
+from seizure.io.events import Event
 from seizure.scoring.events import LABELS, Tracks, check_duration, label_track
 from seizure.scoring.summary import Counts
 

@@ -6,8 +6,8 @@ from typing import Sequence
 
 import numpy as np
 
-from seizure.io.annotations import Event
-from seizure.scoring.events import EPOCH_S, LABELS, Tracks, check_duration, label_track
+from seizure.io.events import Event
+from seizure.scoring.events import EPOCH_S, LABELS, ScoringError, Tracks, check_duration, label_track
 from seizure.scoring.intervals import intersection_length, per_file, segmented_cummax
 from seizure.scoring.summary import Counts
 
@@ -84,7 +84,7 @@ def epoch_confusion(
     epoch indices it labels, and ranges are intersected on one integer axis.
     """
     if not epoch_s > 0:
-        raise ValueError(f"epoch_s must be positive, got {epoch_s!r}")
+        raise ScoringError(f"epoch_s must be positive, got {epoch_s!r}")
     n_files = ref.n_files
     if n_files == 0:
         return np.zeros((0, 2, 2), dtype=np.int64)
@@ -193,7 +193,7 @@ def epoch(
     """
     duration = check_duration(duration)
     if not epoch_s > 0:
-        raise ValueError(f"epoch_s must be positive, got {epoch_s!r}")
+        raise ScoringError(f"epoch_s must be positive, got {epoch_s!r}")
     r = Tracks.from_segments([label_track(ref, duration)])
     h = Tracks.from_segments([label_track(hyp, duration)])
     rows = epoch_tracks(r, h, np.array([duration]), epoch_s)

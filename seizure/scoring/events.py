@@ -15,14 +15,16 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from seizure.io.annotations import KNOWN_LABELS, Annotation, Event, is_seizure
+from seizure._validation import SeizureError
+from seizure.io.events import KNOWN_LABELS, Annotation, Event, is_seizure, normalize_label
 
 __all__ = [
     "SEIZ",
     "BCKG",
     "LABELS",
     "EPOCH_S",
-    "DURATION_TOLERANCE_S",
+    "PAIR_DURATION_TOLERANCE_S",
+    "ScoringError",
     "Segment",
     "Tracks",
     "map_label",
@@ -40,14 +42,18 @@ BCKG = "bckg"
 LABELS = (SEIZ, BCKG)
 #: Epoch length of the official EPOCH and IRA scoring (``epoch_duration``).
 EPOCH_S = 0.25
-#: Largest accepted difference between the durations of a reference and a hypothesis file.
-DURATION_TOLERANCE_S = 0.01
+#: Largest accepted difference (s) between the durations of a reference and a hypothesis file
+#: scored together (the default of ``seizure score --duration-tolerance``).
+PAIR_DURATION_TOLERANCE_S = 0.01
 
 # The official tool rounds boundaries to 4 decimals when it fills gaps with background.
 _DECIMALS = 4
-_BACKGROUND_ALIASES = frozenset({"bckg", "bkgd", "nesz"})
 
 Segment = tuple[float, float, str]
+
+
+class ScoringError(SeizureError):
+    """Scoring input that cannot be scored: unknown label, bad duration, mismatched pair, bad option."""
 
 
 def map_label(label: str) -> str:
@@ -66,24 +72,27 @@ def map_label(label: str) -> str:
 
     Raises
     ------
-    ValueError
+    ScoringError
         If the label is not in the TUSZ seizure vocabulary.
     """
-    key = label.strip().lower()
+    key = normalize_label(label)
     if is_seizure(key):
         return SEIZ
-    if key in _BACKGROUND_ALIASES:
+    if key in KNOWN_LABELS:
         return BCKG
-    raise ValueError(
+    raise ScoringError(
         f"unknown annotation label {label!r}; expected one of {sorted(KNOWN_LABELS | {'bkgd'})}"
     )
 
 
 def check_duration(duration: float) -> float:
-    """Return ``duration`` as a float, or raise ValueError unless positive and finite."""
-    duration = float(duration)
+    """Return ``duration`` (seconds) as a float; :class:`ScoringError` unless positive and finite."""
+    try:
+        duration = float(duration)
+    except (TypeError, ValueError):
+        raise ScoringError(f"duration must be a positive number of seconds, got {duration!r}") from None
     if not duration > 0 or not math.isfinite(duration):
-        raise ValueError(f"duration must be a positive number of seconds, got {duration!r}")
+        raise ScoringError(f"duration must be a positive number of seconds, got {duration!r}")
     return duration
 
 
@@ -105,7 +114,7 @@ def label_track(events: Iterable[Event], duration: float) -> list[Segment]:
 
     Raises
     ------
-    ValueError
+    ScoringError
         If ``duration`` is not positive or a label is unknown.
 
     Notes
@@ -228,7 +237,7 @@ class Tracks:
         ]
 
 
-def check_pair(ref: Annotation, hyp: Annotation, tolerance: float = DURATION_TOLERANCE_S) -> float:
+def check_pair(ref: Annotation, hyp: Annotation, tolerance: float = PAIR_DURATION_TOLERANCE_S) -> float:
     """Check that a reference and a hypothesis describe the same recording.
 
     Returns
@@ -238,24 +247,24 @@ def check_pair(ref: Annotation, hyp: Annotation, tolerance: float = DURATION_TOL
 
     Raises
     ------
-    ValueError
+    ScoringError
         If the durations differ by more than ``tolerance`` seconds or the reference duration
         is not positive; the message names both files.
     """
     if abs(float(ref.duration) - float(hyp.duration)) > tolerance:
-        raise ValueError(
+        raise ScoringError(
             f"durations differ: reference {ref.bname!r} states {ref.duration} s, hypothesis "
             f"{hyp.bname!r} states {hyp.duration} s (tolerance {tolerance} s)"
         )
     try:
         return check_duration(ref.duration)
-    except ValueError as exc:
-        raise ValueError(f"reference {ref.bname!r}: {exc}") from None
+    except ScoringError as exc:
+        raise ScoringError(f"reference {ref.bname!r}: {exc}") from None
 
 
 def build_tracks(
     pairs: Iterable[tuple[Annotation, Annotation]],
-    tolerance: float = DURATION_TOLERANCE_S,
+    tolerance: float = PAIR_DURATION_TOLERANCE_S,
 ) -> tuple[Tracks, Tracks, np.ndarray]:
     """Label tracks of every reference and hypothesis of a corpus.
 
@@ -274,7 +283,7 @@ def build_tracks(
 
     Raises
     ------
-    ValueError
+    ScoringError
         For a duration mismatch or an unknown label; the message names the file.
     """
     ref_tracks, hyp_tracks, durations = [], [], []
@@ -282,12 +291,12 @@ def build_tracks(
         duration = check_pair(ref, hyp, tolerance)
         try:
             ref_tracks.append(label_track(ref.events, duration))
-        except ValueError as exc:
-            raise ValueError(f"reference {ref.bname!r}: {exc}") from None
+        except ScoringError as exc:
+            raise ScoringError(f"reference {ref.bname!r}: {exc}") from None
         try:
             hyp_tracks.append(label_track(hyp.events, duration))
-        except ValueError as exc:
-            raise ValueError(f"hypothesis {hyp.bname!r}: {exc}") from None
+        except ScoringError as exc:
+            raise ScoringError(f"hypothesis {hyp.bname!r}: {exc}") from None
         durations.append(duration)
     return (
         Tracks.from_segments(ref_tracks),

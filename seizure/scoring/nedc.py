@@ -26,9 +26,9 @@ from __future__ import annotations
 
 from typing import Iterable, Sequence
 
-from seizure.io.annotations import Annotation
+from seizure.io.events import Annotation
 from seizure.scoring.corpus import COUNT_METRICS, check_metrics, corpus_counts, score_corpus
-from seizure.scoring.events import LABELS
+from seizure.scoring.events import LABELS, ScoringError
 from seizure.scoring.summary import Counts
 
 __all__ = ["count_pair", "score_pairs"]
@@ -54,15 +54,15 @@ def count_pair(
 
     Raises
     ------
-    ValueError
+    ScoringError
         If a metric is unknown or has no counts, or the stated durations differ by more
-        than :data:`~seizure.scoring.events.DURATION_TOLERANCE_S` (the message names both
+        than :data:`~seizure.scoring.events.PAIR_DURATION_TOLERANCE_S` (the message names both
         files). Within the tolerance both tracks are built on the reference duration.
     """
     metrics = check_metrics(metrics)
     no_counts = [m for m in metrics if m not in COUNT_METRICS]
     if no_counts:
-        raise ValueError(
+        raise ScoringError(
             f"metric(s) {no_counts} have no per-label counts; expected names from {list(COUNT_METRICS)}"
         )
     counts = corpus_counts([(ref, hyp)], metrics)
@@ -97,7 +97,7 @@ def score_pairs(
 
     Raises
     ------
-    ValueError
+    ScoringError
         If a metric is unknown or the durations of a pair differ by more than the tolerance
         (the message names both files).
     """

@@ -10,15 +10,13 @@ all files at once, giving the same counts.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from pathlib import PurePath
 from typing import Sequence
 
 import numpy as np
 
-from seizure.io.annotations import Event
-from seizure.scoring.events import check_duration, seizure_spans
+from seizure.io.events import Event
+from seizure.scoring.events import ScoringError, check_duration, seizure_spans
 from seizure.scoring.intervals import intersection_length, intersects, per_file, union
 from seizure.scoring.summary import SECONDS_PER_DAY, finite_or_none
 
@@ -30,7 +28,6 @@ __all__ = [
     "szcore_event",
     "szcore_sample",
     "aggregate",
-    "subject_of",
 ]
 
 
@@ -290,19 +287,20 @@ def aggregate(
     fs : int
         Sampling rate of ``n_samples``, Hz.
     subjects : sequence of str, optional
-        Subject of each file (see :func:`subject_of`); each file is its own subject if
-        None.
+        Subject of each file (see :func:`seizure.io.references.subject_of`); each file is its
+        own subject if None.
 
     Returns
     -------
     dict
         ``{"tp", "fp", "ref_true", "sensitivity", "precision", "f1", "fp_per_24h",
-        "per_subject": {"sensitivity_mean", "sensitivity_std", "precision_mean",
+        "per_subject": {"n_subjects", "sensitivity_mean", "sensitivity_std", "precision_mean",
         "precision_std", "f1_mean", "f1_std", "fp_per_24h_mean", "fp_per_24h_std"}}``.
         Pooled figures sum the counts and durations of all files first. Per-subject figures
         sum each subject's files, compute the scores, and take the mean and the population
         standard deviation over subjects where the score is defined (``numpy.nanmean`` /
-        ``numpy.nanstd``, as the SzCORE evaluation does). Undefined figures are None.
+        ``numpy.nanstd``, as the SzCORE evaluation does); ``n_subjects`` is the number of
+        distinct subjects. Undefined figures are None.
     """
     tp = np.asarray(counts["tp"], dtype=np.int64)
     fp = np.asarray(counts["fp"], dtype=np.int64)
@@ -313,7 +311,7 @@ def aggregate(
     if subjects is None:
         subjects = [str(i) for i in range(len(tp))]
     if len(subjects) != len(tp):
-        raise ValueError(f"got {len(subjects)} subjects for {len(tp)} files")
+        raise ScoringError(f"subjects: got {len(subjects)} subjects for {len(tp)} files; expected one per file")
     _, sid = np.unique(np.asarray(subjects, dtype=object).astype(str), return_inverse=True)
     k = int(sid.max()) + 1 if sid.size else 0
 
@@ -329,40 +327,12 @@ def aggregate(
         "precision": finite_or_none(pooled[1]),
         "f1": finite_or_none(pooled[2]),
         "fp_per_24h": finite_or_none(pooled[3]),
-        "per_subject": {},
+        "per_subject": {"n_subjects": k},
     }
     for name, values in zip(("sensitivity", "precision", "f1", "fp_per_24h"), per):
         out["per_subject"][f"{name}_mean"] = _nan_stat(np.mean, values)
         out["per_subject"][f"{name}_std"] = _nan_stat(np.std, values)
     return out
-
-
-_BIDS_SUBJECT = re.compile(r"(sub-[A-Za-z0-9]+)")
-_TUSZ_SUBJECT = re.compile(r"^([A-Za-z0-9]{8})_s\d+_t\d+")
-
-
-def subject_of(name: str) -> str:
-    """Subject of a recording from its file name or path.
-
-    Parameters
-    ----------
-    name : str
-        A path or file name: TUSZ ``aaaaaaac_s001_t000.csv_bi`` (the subject is the 8
-        characters before ``_s``) or BIDS ``sub-01_ses-01_task-szMonitoring_run-00_events.tsv``
-        (the ``sub-`` entity, also found in a parent folder).
-
-    Returns
-    -------
-    str
-        The subject; a name matching neither pattern is its own subject (its stem).
-    """
-    path = PurePath(str(name))
-    m = _BIDS_SUBJECT.search(path.name) or _BIDS_SUBJECT.search(str(path))
-    if m:
-        return m.group(1)
-    stem = path.name.split(".")[0]
-    m = _TUSZ_SUBJECT.match(stem)
-    return m.group(1) if m else stem
 
 
 def _single(ref: Sequence[Event], hyp: Sequence[Event], duration: float):

@@ -23,7 +23,9 @@
 A ``label`` row is ``{level, sublevel, start, stop, channel index, [probability per symbol]}``; its
 label is the symbol of highest probability and its confidence that probability. Neither format
 stores the recording duration: the annotation's ``duration`` is the last stop time (the rows
-cover the file), and :func:`seizure.io.corpus.check_annotation_matches` compares it with the EDF.
+cover the file), and :func:`seizure.io.corpus.recording_annotations` compares it with the EDF.
+
+A byte order mark and CRLF line endings are accepted when reading.
 """
 
 from __future__ import annotations
@@ -32,13 +34,14 @@ import os
 import re
 from pathlib import Path
 
-from seizure.io.annotations import (
+from seizure.io._text import atomic_write, numbered_lines, read_text
+from seizure.io.events import (
+    BI_LABELS,
     KNOWN_LABELS,
+    TERM,
     Annotation,
     AnnotationError,
     Event,
-    _atomic_write,
-    _read_text,
     is_seizure,
     normalize_label,
     validate_events,
@@ -47,7 +50,6 @@ from seizure.io.annotations import (
 
 __all__ = ["read_tse", "read_tse_bi", "write_tse", "read_lbl", "read_lbl_bi", "write_lbl"]
 
-_BI = frozenset({"seiz", "bckg"})
 _LBL_SYMBOLS = ("(null)", "bckg", "seiz", "fnsz", "gnsz", "spsz", "cpsz", "absz", "tnsz", "cnsz",
                 "tcsz", "atsz", "mysz", "nesz")  # fmt: skip
 _LBL_BI_SYMBOLS = ("(null)", "seiz", "bckg")
@@ -66,13 +68,9 @@ def _version(path: Path, lines: list[tuple[int, str]], expected: str) -> None:
         raise AnnotationError(f"{path}:{lineno}: expected 'version = {expected}...', got {first!r}")
 
 
-def _nonblank(text: str) -> list[tuple[int, str]]:
-    return [(n, line.strip()) for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
-
-
 def _read_tse(path: str | os.PathLike, allowed: frozenset[str] | None) -> Annotation:
     path = Path(path)
-    rows = _nonblank(_read_text(path))
+    rows = numbered_lines(read_text(path, AnnotationError, "annotation"))
     _version(path, rows, "tse_v")
     events: list[Event] = []
     lines: list[int] = []
@@ -83,8 +81,10 @@ def _read_tse(path: str | os.PathLike, allowed: frozenset[str] | None) -> Annota
         try:
             start, stop, conf = float(parts[0]), float(parts[1]), float(parts[3])
         except ValueError:
-            raise AnnotationError(f"{path}:{lineno}: start, stop and probability must be numbers, got {line!r}") from None
-        events.append(Event(start, stop, normalize_label(parts[2]), "TERM", conf))
+            raise AnnotationError(
+                f"{path}:{lineno}: start, stop and probability must be numbers, got {line!r}"
+            ) from None
+        events.append(Event(start, stop, normalize_label(parts[2]), TERM, conf))
         lines.append(lineno)
     duration = max((e.stop for e in events), default=0.0)
     validate_events(events, duration, str(path), allowed, lines)
@@ -92,13 +92,45 @@ def _read_tse(path: str | os.PathLike, allowed: frozenset[str] | None) -> Annota
 
 
 def read_tse(path: str | os.PathLike) -> Annotation:
-    """Read a ``.tse`` file: recording-level events with the full TUSZ vocabulary."""
+    """Read a ``.tse`` file: recording-level events with the full TUSZ vocabulary.
+
+    Parameters
+    ----------
+    path : path-like
+        The file.
+
+    Returns
+    -------
+    Annotation
+        ``bname`` is the file stem; ``duration`` (s) is the last stop time.
+
+    Raises
+    ------
+    AnnotationError
+        On a format or validation error (naming the file and the line).
+    """
     return _read_tse(path, KNOWN_LABELS)
 
 
 def read_tse_bi(path: str | os.PathLike) -> Annotation:
-    """Read a ``.tse_bi`` file: recording-level ``seiz``/``bckg`` events."""
-    return _read_tse(path, _BI)
+    """Read a ``.tse_bi`` file: recording-level ``seiz``/``bckg`` events.
+
+    Parameters
+    ----------
+    path : path-like
+        The file.
+
+    Returns
+    -------
+    Annotation
+        ``bname`` is the file stem; ``duration`` (s) is the last stop time.
+
+    Raises
+    ------
+    AnnotationError
+        On a format or validation error (naming the file and the line).
+    """
+    return _read_tse(path, BI_LABELS)
 
 
 def write_tse(path: str | os.PathLike, ann: Annotation, binary: bool = False) -> None:
@@ -106,14 +138,23 @@ def write_tse(path: str | os.PathLike, ann: Annotation, binary: bool = False) ->
 
     Background fills the gaps up to ``ann.duration``; ``binary`` writes seizure types as ``seiz``.
     ``nesz`` events are kept in ``.tse`` and become background in ``.tse_bi``.
+
+    Parameters
+    ----------
+    path : path-like
+        Destination (written atomically).
+    ann : Annotation
+        The events; ``ann.duration`` (s) ends the last background row.
+    binary : bool
+        Write the two-class variant.
     """
-    term = [e for e in ann.events if e.channel == "TERM" and e.label != "bckg"] or ann.recording_seizures()
+    term = [e for e in ann.events if e.channel == TERM and e.label != "bckg"] or ann.recording_seizures()
     if binary:
-        term = [Event(e.start, e.stop, "seiz", "TERM", e.confidence) for e in term if is_seizure(e.label)]
-    rows = with_background(term, ann.duration, "TERM")
+        term = [Event(e.start, e.stop, "seiz", TERM, e.confidence) for e in term if is_seizure(e.label)]
+    rows = with_background(term, ann.duration, TERM)
     lines = ["version = tse_v1.0.0", ""]
     lines += [f"{e.start:.4f} {e.stop:.4f} {e.label} {e.confidence:.4f}" for e in rows]
-    _atomic_write(Path(path), "\n".join(lines) + "\n")
+    atomic_write(Path(path), "\n".join(lines) + "\n")
 
 
 def _split_top(body: str) -> list[str]:
@@ -135,7 +176,7 @@ def _split_top(body: str) -> list[str]:
 
 def _read_lbl(path: str | os.PathLike, allowed: frozenset[str] | None) -> Annotation:
     path = Path(path)
-    rows = _nonblank(_read_text(path))
+    rows = numbered_lines(read_text(path, AnnotationError, "annotation"))
     _version(path, rows, "lbl_v")
     montage: dict[int, str] = {}
     symbols: dict[int, str] | None = None
@@ -177,13 +218,45 @@ def _read_lbl(path: str | os.PathLike, allowed: frozenset[str] | None) -> Annota
 
 
 def read_lbl(path: str | os.PathLike) -> Annotation:
-    """Read a ``.lbl`` file: per-channel events with the full TUSZ vocabulary."""
+    """Read a ``.lbl`` file: per-channel events with the full TUSZ vocabulary.
+
+    Parameters
+    ----------
+    path : path-like
+        The file.
+
+    Returns
+    -------
+    Annotation
+        ``bname`` is the file stem; ``duration`` (s) is the last stop time.
+
+    Raises
+    ------
+    AnnotationError
+        On a format or validation error (naming the file and the line).
+    """
     return _read_lbl(path, KNOWN_LABELS)
 
 
 def read_lbl_bi(path: str | os.PathLike) -> Annotation:
-    """Read a ``.lbl_bi`` file: per-channel ``seiz``/``bckg`` events."""
-    return _read_lbl(path, _BI)
+    """Read a ``.lbl_bi`` file: per-channel ``seiz``/``bckg`` events.
+
+    Parameters
+    ----------
+    path : path-like
+        The file.
+
+    Returns
+    -------
+    Annotation
+        ``bname`` is the file stem; ``duration`` (s) is the last stop time.
+
+    Raises
+    ------
+    AnnotationError
+        On a format or validation error (naming the file and the line).
+    """
+    return _read_lbl(path, BI_LABELS)
 
 
 def _montage_line(i: int, channel: str) -> str:
@@ -198,10 +271,19 @@ def write_lbl(path: str | os.PathLike, ann: Annotation, binary: bool = False) ->
 
     Every channel is fully segmented (background in the gaps); a recording-level annotation is
     written on one channel ``TERM``. The confidence is stored as the label's probability.
+
+    Parameters
+    ----------
+    path : path-like
+        Destination (written atomically).
+    ann : Annotation
+        The events; ``ann.duration`` (s) ends the last background row.
+    binary : bool
+        Write the two-class variant.
     """
     symbols = _LBL_BI_SYMBOLS if binary else _LBL_SYMBOLS
     index = {s: i for i, s in enumerate(symbols)}
-    channels = ann.channels or ["TERM"]
+    channels = ann.channels or [TERM]
     lines = ["version = lbl_v1.0.0", ""]
     lines += [_montage_line(i, ch) for i, ch in enumerate(channels)]
     lines += ["", "number_of_levels = 1", "level[0] = 1", ""]
@@ -216,4 +298,4 @@ def write_lbl(path: str | os.PathLike, ann: Annotation, binary: bool = False) ->
             probs[index[ev.label]] = ev.confidence
             vec = ", ".join(f"{p:.4f}" for p in probs)
             lines.append(f"label = {{0, 0, {ev.start:.4f}, {ev.stop:.4f}, {ci}, [{vec}]}}")
-    _atomic_write(Path(path), "\n".join(lines) + "\n")
+    atomic_write(Path(path), "\n".join(lines) + "\n")

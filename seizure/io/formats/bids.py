@@ -7,6 +7,7 @@ Columns ``onset, duration, eventType, confidence, channels, dateTime, recordingD
 back as ``sz``). ``nesz`` has no HED-SCORE type and is written as ``nesz`` (an extension).
 An event listing channels becomes one event per channel; ``n/a`` gives a recording-level event.
 The recording start time is not read or written (``dateTime`` is written as ``n/a``).
+A byte order mark and CRLF line endings are accepted when reading.
 """
 
 from __future__ import annotations
@@ -14,16 +15,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from seizure.io.annotations import (
-    Annotation,
-    AnnotationError,
-    Event,
-    _atomic_write,
-    _read_text,
-    validate_events,
-)
+from seizure.io._text import atomic_write, read_text
+from seizure.io.events import TERM, Annotation, AnnotationError, Event, validate_events
 
-__all__ = ["TUSZ_TO_BIDS", "BIDS_TO_TUSZ", "read_events_tsv", "write_events_tsv"]
+__all__ = ["EVENTS_SUFFIX", "TUSZ_TO_BIDS", "BIDS_TO_TUSZ", "read_events_tsv", "write_events_tsv"]
+
+#: File name ending of a BIDS events file.
+EVENTS_SUFFIX = "_events.tsv"
 
 #: TUSZ label -> SzCORE ``eventType``.
 TUSZ_TO_BIDS = {
@@ -49,20 +47,34 @@ def _label(event_type: str, where: str) -> str:
 def read_events_tsv(path: str | os.PathLike) -> Annotation:
     """Read a BIDS ``*_events.tsv`` file.
 
+    Parameters
+    ----------
+    path : path-like
+        The file (tab-separated, header line first).
+
+    Returns
+    -------
+    Annotation
+        ``bname`` is the file name without ``_events.tsv``; ``duration`` (s) is
+        ``recordingDuration`` (else the last event end); times in seconds.
+
     Raises
     ------
     AnnotationError
         On missing columns, non-numeric times, unknown event types or the usual validation errors
-        (:func:`seizure.io.annotations.validate_events`).
+        (:func:`seizure.io.events.validate_events`).
     """
     path = Path(path)
-    rows = [(n, line) for n, line in enumerate(_read_text(path).splitlines(), start=1) if line.strip()]
+    text = read_text(path, AnnotationError, "annotation")
+    rows = [(n, line) for n, line in enumerate(text.split("\n"), start=1) if line.strip()]
     if not rows:
         raise AnnotationError(f"{path}: empty events file (expected a header with {list(COLUMNS[:3])})")
     header = [c.strip() for c in rows[0][1].split("\t")]
     missing = [c for c in ("onset", "duration", "eventType") if c not in header]
     if missing:
-        raise AnnotationError(f"{path}:1: missing column(s) {missing}; got {header}")
+        raise AnnotationError(
+            f"{path}:{rows[0][0]}: missing column(s) {missing}; expected {list(COLUMNS)}, got {header}"
+        )
     col = {c: i for i, c in enumerate(header)}
     events: list[Event] = []
     lines: list[int] = []
@@ -88,7 +100,7 @@ def read_events_tsv(path: str | os.PathLike) -> Annotation:
             ) from None
         label = _label(get("eventType"), f"{path}:{lineno}")
         chans = get("channels")
-        names = ["TERM"] if chans in ("n/a", "") else [c.strip() for c in chans.split(",") if c.strip()]
+        names = [TERM] if chans in ("n/a", "") else [c.strip() for c in chans.split(",") if c.strip()]
         for ch in names:
             events.append(Event(onset, onset + dur, label, ch, conf))
             lines.append(lineno)
@@ -96,7 +108,7 @@ def read_events_tsv(path: str | os.PathLike) -> Annotation:
         raise AnnotationError(f"{path}: rows disagree on recordingDuration: {sorted(durations)}")
     duration = durations.pop() if durations else max((e.stop for e in events), default=0.0)
     validate_events(events, duration, str(path), None, lines)
-    bname = path.name[: -len("_events.tsv")] if path.name.endswith("_events.tsv") else path.stem
+    bname = path.name[: -len(EVENTS_SUFFIX)] if path.name.endswith(EVENTS_SUFFIX) else path.stem
     return Annotation(bname, duration, events)
 
 
@@ -105,16 +117,23 @@ def write_events_tsv(path: str | os.PathLike, ann: Annotation) -> None:
 
     A recording without any event gets one ``bckg`` row over the whole recording, as SzCORE does.
     Per-channel events with identical bounds and label are written as one row listing the channels.
+
+    Parameters
+    ----------
+    path : path-like
+        Destination (written atomically).
+    ann : Annotation
+        The events; ``ann.duration`` (s) is written as ``recordingDuration``.
     """
     groups: dict[tuple[float, float, str, float], list[str]] = {}
     for ev in sorted(ann.events, key=lambda e: (e.start, e.stop)):
         groups.setdefault((ev.start, ev.stop, ev.label, ev.confidence), []).append(ev.channel)
     if not groups:
-        groups[(0.0, ann.duration, "bckg", 1.0)] = ["TERM"]
+        groups[(0.0, ann.duration, "bckg", 1.0)] = [TERM]
     lines = ["\t".join(COLUMNS)]
     for (start, stop, label, conf), chans in groups.items():
-        chan = "n/a" if chans == ["TERM"] else ",".join(c for c in chans if c != "TERM")
+        chan = "n/a" if chans == [TERM] else ",".join(c for c in chans if c != TERM)
         lines.append(
             f"{start:.4f}\t{stop - start:.4f}\t{TUSZ_TO_BIDS[label]}\t{conf:.4f}\t{chan}\tn/a\t{ann.duration:.4f}"
         )
-    _atomic_write(Path(path), "\n".join(lines) + "\n")
+    atomic_write(Path(path), "\n".join(lines) + "\n")
