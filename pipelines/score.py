@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Sequence
 
-from seizure.io._text import read_text
+from seizure.io.text import read_text
 from seizure.io.annotations import EVENTS_SUFFIX, Annotation, AnnotationError, read_annotations, recording_name
 from seizure.io.references import subject_of
 from seizure.scoring import (

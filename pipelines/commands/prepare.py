@@ -37,7 +37,9 @@ def register(sub) -> None:
     add_config_args(c)
     c.add_argument("--data", help="corpus folder (TUSZ v2/v1 root holding edf/, BIDS root, or a folder of EDF + csv_bi)")
     c.add_argument("--jobs", type=int, default=0, help="worker processes (default: data.jobs)")
-    c.add_argument("--layout", default="auto", choices=["auto", "tusz_v2", "tusz_v1", "bids", "plain"],
+    from seizure.io.corpus import LAYOUTS
+
+    c.add_argument("--layout", default="auto", choices=["auto", *LAYOUTS],
                    help="corpus layout (default: detected)")  # fmt: skip
     c.add_argument("--cache-dir", help="cache folder (default: data.cache_dir)")
     c.add_argument("--exclusions", help="also write the exclusion report here (.tsv or .json)")

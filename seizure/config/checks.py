@@ -10,6 +10,7 @@ import functools
 
 from seizure import _validation as v
 from seizure.config.schema import Config, ConfigError
+from seizure.io.corpus import LAYOUTS
 from seizure.labels import RULES
 from seizure.training.options import (
     GRADIENT_CLIP_ALGORITHMS,
@@ -28,8 +29,6 @@ check_int = functools.partial(v.check_int, error=ConfigError)
 check_length = functools.partial(v.check_length, error=ConfigError)
 check_type = functools.partial(v.check_type, error=ConfigError)
 
-# Copy kept until its owner (seizure.io.corpus.LAYOUTS) settles.
-_LAYOUTS = ("auto", "tusz_v2", "tusz_v1", "bids", "plain")
 #: ``lightning.seed_everything`` takes seeds in the uint32 range (outside it, a random seed).
 _MAX_SEED = 2**32 - 1
 #: Preprocessing parameters that are rates, frequencies or sizes (> 0) when present.
@@ -83,7 +82,7 @@ def _check_data(cfg: Config) -> None:
     _nonempty(d.cache_dir, "data.cache_dir")
     _positive(d.sfreq, "data.sfreq")
     _check_preprocessing(d.preprocessing)
-    check_option(d.layout, _LAYOUTS, "data.layout")
+    check_option(d.layout, ("auto", *LAYOUTS), "data.layout")
     check_option(d.label_rule, RULES, "data.label_rule")
     check_int(d.jobs, "data.jobs", low=1)
     for key in ("window_s", "stride_s", "step_s"):

@@ -20,6 +20,7 @@ from seizure.detection.references import find_reference, patient_of
 from seizure.detection.stream import stream_probabilities
 from seizure.io.annotations import Event, write_csv_bi
 from seizure.io.edf import read_header
+from seizure.io.events import EDF_DURATION_TOLERANCE_S
 from seizure.postprocess import smooth
 
 __all__ = ["find_edfs", "detect_recording", "write_probs", "read_probs", "write_manifest", "MANIFEST", "DURATION_MATCH_S"]
@@ -27,8 +28,8 @@ __all__ = ["find_edfs", "detect_recording", "write_probs", "read_probs", "write_
 logger = logging.getLogger("seizure")
 
 #: A reference file whose stated duration is within this of the EDF's sets the hypothesis duration,
-#: so the pair can be scored (the scorers accept 0.01 s of difference).
-DURATION_MATCH_S = 1.0
+#: so the pair can be scored (the scorers accept 0.01 s of difference): the corpus's own tolerance.
+DURATION_MATCH_S = EDF_DURATION_TOLERANCE_S
 
 
 def find_edfs(inputs: list[str | os.PathLike]) -> tuple[list[Path], list[dict]]:

@@ -23,6 +23,7 @@ import numpy as np
 from seizure.detection.references import find_reference, patient_of
 from seizure.detection.outputs import MANIFEST, read_probs
 from seizure.io.annotations import Event, read_csv_bi
+from seizure.scoring.events import PAIR_DURATION_TOLERANCE_S
 
 __all__ = ["EvalRecording", "ReportInput", "input_from_run", "input_from_detections"]
 
@@ -79,13 +80,13 @@ def _load_record(edf: str, hyp_path: Path, probs_path: Path | None, exclusions: 
         exclusions.append({"recording": edf, "reason": f"reference annotation unreadable: {exc}"})
         return None
     if ref is None:
-        exclusions.append({"recording": edf, "reason": "no reference annotation (.csv_bi/.csv) beside the EDF; not scored"})
+        exclusions.append({"recording": edf, "reason": "no reference annotation beside the EDF; not scored"})
         return None
     if not hyp_path.is_file():
         exclusions.append({"recording": edf, "reason": f"no hypothesis file {hyp_path.name}"})
         return None
     hyp = read_csv_bi(hyp_path)
-    if abs(hyp.duration - ref.duration) > 0.01:
+    if abs(hyp.duration - ref.duration) > PAIR_DURATION_TOLERANCE_S:
         exclusions.append({"recording": edf, "reason": f"hypothesis states {hyp.duration} s, reference {ref.duration} s"})
         return None
     probs = read_probs(probs_path) if probs_path is not None and probs_path.is_file() else None

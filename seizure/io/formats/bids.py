@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from seizure.io._text import atomic_write, read_text
+from seizure.io.text import atomic_write, read_text
 from seizure.io.events import TERM, Annotation, AnnotationError, Event, validate_events
 
 __all__ = ["EVENTS_SUFFIX", "TUSZ_TO_BIDS", "BIDS_TO_TUSZ", "read_events_tsv", "write_events_tsv"]

@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from seizure.io._text import atomic_write, numbered_lines, read_text
+from seizure.io.text import atomic_write, numbered_lines, read_text
 from seizure.io.events import (
     BI_LABELS,
     TERM,

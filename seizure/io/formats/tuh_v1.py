@@ -34,7 +34,7 @@ import os
 import re
 from pathlib import Path
 
-from seizure.io._text import atomic_write, numbered_lines, read_text
+from seizure.io.text import atomic_write, numbered_lines, read_text
 from seizure.io.events import (
     BI_LABELS,
     KNOWN_LABELS,

@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 
 from seizure._validation import SeizureError
+from seizure.storage import DISK_ERRNOS, atomic_write_text
 
 __all__ = ["read_text", "numbered_lines", "atomic_write"]
 
@@ -46,6 +47,8 @@ def read_text(path: str | os.PathLike, error: type[SeizureError] = SeizureError,
     try:
         data = path.read_bytes()
     except OSError as exc:
+        if exc.errno in DISK_ERRNOS:  # a fault of the machine, not of the file: stop
+            raise
         raise error(f"{path}: cannot read {kind} file ({exc.strerror or exc})") from exc
     try:
         text = data.decode("utf-16") if data.startswith(_UTF16_BOMS) else data.decode("utf-8-sig")
@@ -60,9 +63,11 @@ def numbered_lines(text: str) -> list[tuple[int, str]]:
 
 
 def atomic_write(path: str | os.PathLike, text: str) -> None:
-    """Write ``text`` (UTF-8, ``\\n`` line endings) to ``path`` through a temporary file and a rename."""
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
+    """Write ``text`` (UTF-8, ``\\n`` line endings) to ``path`` through a temporary file and a rename.
+
+    Parameters
+    ----------
+    path : path-like
+    text : str
+    """
+    atomic_write_text(path, text)
