@@ -22,7 +22,7 @@ import torch
 import yaml
 from lightning.pytorch.callbacks import ModelCheckpoint
 
-from pipelines.evaluate import evaluate_run
+from pipelines.evaluate import evaluate_model
 from pipelines.prepare import prepare
 from seizure.config import Config, config_hash, flatten, load_config, to_dict
 from seizure.tracking import MlflowEpochCallback, NullTracker, Tracker, git_commit, global_rank, run_info
@@ -225,7 +225,7 @@ def train(
             "timing_s": {"prepare": t_prep, "train": t_train},
         }
         say("scoring dev and eval splits (model and baseline)...")
-        doc = evaluate_run(module.net.eval(), by_split, exclusions, cfg, run_dir, doc, tr)
+        doc = evaluate_model(module.net.eval(), by_split, exclusions, cfg, run_dir, doc, tr)
         example = np.zeros((1, n_rows, int(cfg.data.window_s * sfreq)), dtype=np.float32)
         tr.log_model(module.net, example, cfg.tracking.registered_model)
         doc["timing_s"]["total"] = time.perf_counter() - t0

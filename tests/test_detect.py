@@ -20,6 +20,7 @@ from seizure.io.annotations import Event, read_csv_bi, write_csv, write_csv_bi
 from seizure.io.edf import read_channels
 from seizure.models import build_model
 from seizure.montage import TCP_PAIRS, MontageError, apply_bipolar
+from seizure.postprocess import OPERATING_POINT_FILE, EventDetector
 from seizure.preprocessing import apply_steps
 
 ELECTRODES = ["FP1", "FP2", "F3", "F4", "C3", "C4", "P3", "P4", "O1", "O2", "F7", "F8", "T3", "T4", "T5", "T6",
@@ -61,9 +62,24 @@ def run_dir(tmp_path_factory) -> Path:
     net = build_model("cnn_rnn", **KWARGS)
     torch.save(net.state_dict(), d / "model_state.pt")
     (d / "model.json").write_text(json.dumps({"name": "cnn_rnn", "kwargs": KWARGS}))
-    (d / "postprocess.json").write_text(json.dumps({"step_s": 1.0, "smooth_s": 3.0, "min_duration_s": 2.0,
-                                                     "merge_gap_s": 5.0, "threshold_": 0.5}))
+    EventDetector(1.0, 3.0, 2.0, 5.0, 0.5).save(d / OPERATING_POINT_FILE, chosen_by="training", split="dev")
     return d
+
+
+def test_run_folder_of_the_earlier_layout_loads(tmp_path, run_dir, caplog):
+    """A folder holding ``postprocess.json`` (no ``operating_point.json``) loads, and the log says so."""
+    import logging
+    import shutil
+
+    for name in ("config.yaml", "model_state.pt", "model.json"):
+        shutil.copy(run_dir / name, tmp_path / name)
+    (tmp_path / "postprocess.json").write_text(json.dumps({"step_s": 1.0, "smooth_s": 3.0, "min_duration_s": 2.0,
+                                                           "merge_gap_s": 5.0, "threshold_": 0.5}))
+    with caplog.at_level(logging.INFO, logger="seizure"):
+        old = load_detector(tmp_path)
+    assert old.postprocess.to_dict() == load_detector(run_dir).postprocess.to_dict()
+    assert old.info["operating_point"]["file"] == "postprocess.json"
+    assert any("postprocess.json" in r.getMessage() for r in caplog.records if r.levelno == logging.INFO)
 
 
 def test_plan_channels_maps_names_and_handles_missing_ears():
@@ -179,7 +195,7 @@ def test_models_uri_loads_the_registered_model(tmp_path, run_dir):
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     det = load_detector(run_dir)
     with Tracker(uri, "test-detect") as tr:
-        for name in ("config.yaml", "postprocess.json", "model.json"):
+        for name in ("config.yaml", OPERATING_POINT_FILE, "model.json"):
             tr.log_artifact(run_dir / name)
         tr.log_model(det.net, np.zeros((1, 22, 800), dtype=np.float32), "tiny-detector")
     edf = write_edf(tmp_path / "rec.edf", [f"EEG {e}-REF" for e in ELECTRODES])
