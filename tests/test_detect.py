@@ -260,3 +260,43 @@ def test_window_plan_tiles_the_recording_with_context_on_both_sides(n, w, m):
         assert hi == n or s + ww - hi >= margin  # and after (but the last)
     if n >= 4 * ww:
         assert len(plan) <= n / (ww - 2 * margin) + 2  # each sample processed ~w / (w - 2m) times
+
+
+def test_fit_on_replaces_the_fitted_file_and_detect_reads_it(tmp_path, run_dir, capsys):
+    """`seizure detect --fit-on`: the grid fit is stored as the run's one fitted file, then used."""
+    import shutil
+
+    from pipelines.cli import main
+
+    model = tmp_path / "model"
+    shutil.copytree(run_dir, model)
+    data = tmp_path / "data"
+    data.mkdir()
+    for i, sz in enumerate([[(20.0, 45.0, "fnsz")], []]):
+        edf = write_edf(data / f"pt{i:02d}_s001_t000.edf", [f"EEG {e}-REF" for e in ELECTRODES], seed=i,
+                        seizures=tuple((a, b) for a, b, _ in sz))
+        write_reference(edf, sz, 90.0)
+    assert main(["detect", str(data), "--model", str(model), "--fit-on", str(data), "--target-fa", "1000",
+                 "--out", str(tmp_path / "det"), "--no-timelines"]) == 0
+    assert "operating point fitted on 2 recordings" in capsys.readouterr().out
+    fitted = EventDetector.load(model / OPERATING_POINT_FILE)
+    assert fitted.fit_info_["chosen_by"] == "seizure detect --fit" and len(fitted.fit_info_["candidates"]) == 27
+    assert fitted.fit_info_["selection"] == "fewest_false_alarms" and fitted.fit_info_["recordings"]
+    assert load_detector(model).postprocess == fitted
+    man = json.loads((tmp_path / "det" / "detections.json").read_text())
+    assert man["postprocess"] == fitted.to_dict()
+    assert man["model"]["operating_point"]["chosen_by"] == "seizure detect --fit"
+    # --operating-point also takes a file in the earlier layout (postprocess + fit)
+    old = tmp_path / "old_op.json"
+    old.write_text(json.dumps({"postprocess": {**fitted.to_dict(), "threshold_": 0.25}, "fit": {"metric": "taes"},
+                               "errors": []}))
+    from pipelines.detect import detect
+
+    again = detect([str(data)], str(run_dir), tmp_path / "det2", operating_point=old, timelines=False)
+    assert again["postprocess"]["threshold_"] == 0.25 and again["model"]["operating_point"]["file"] == str(old)
+    bad = tmp_path / "bad_step.json"
+    bad.write_text(json.dumps({**fitted.to_dict(), "step_s": 0.5}))
+    from seizure.postprocess import PostprocessError
+
+    with pytest.raises(PostprocessError, match="step_s"):
+        detect([str(data)], str(run_dir), tmp_path / "det3", operating_point=bad, timelines=False)

@@ -108,6 +108,22 @@ def test_unreachable_target_takes_the_fewest_false_alarms(spiky):
     assert (other.threshold_, other.target_met_) == (1.0, False)
 
 
+def test_target_sensitivity_takes_the_fewest_false_alarms_at_that_sensitivity(data):
+    from seizure.operating_point import candidate_thresholds, sweep
+
+    probs, refs, durs = data
+    det = EventDetector(1.0, 5.0, 5.0, 10.0)
+    curve = sweep(probs, refs, durs, det, candidate_thresholds(probs, det))
+    ok = [r for r in curve if r["sensitivity"] >= 0.9]
+    fewest = min(r["fa_per_24h"] for r in ok)
+    plateau = [r["threshold"] for r in ok if r["fa_per_24h"] == fewest]
+    for selection, expected in (("plateau_median", plateau[len(plateau) // 2]), ("plateau_highest", plateau[-1])):
+        fitted = EventDetector(1.0, 5.0, 5.0, 10.0).fit(probs, refs, durs, target_sensitivity=0.9, selection=selection)
+        assert fitted.threshold_ == expected and fitted.fa_per_24h_ == fewest and fitted.target_met_
+    full = EventDetector(1.0, 5.0, 5.0, 10.0).fit(probs, refs, durs, target_sensitivity=1.0)
+    assert full.sensitivity_ == max(r["sensitivity"] for r in curve)  # met or not: the best sensitivity
+
+
 def test_predict_applies_the_fitted_settings(data):
     probs, refs, durs = data
     det = EventDetector(1.0, 5.0, 5.0, 10.0).fit(probs, refs, durs, 5.0, grid={"min_duration_s": [0.0, 10.0]})
