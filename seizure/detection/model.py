@@ -20,6 +20,7 @@ from pathlib import Path
 import yaml
 from torch import nn
 
+from seizure._validation import SeizureError
 from seizure.inference import INFERENCE_WINDOW_FACTOR
 from seizure.postprocess import (
     LEGACY_POSTPROCESS_FILE,
@@ -30,10 +31,14 @@ from seizure.postprocess import (
     read_json,
 )
 
-__all__ = ["Detector", "load_detector", "load_operating_point", "OPERATING_POINT_FILE", "INFERENCE_WINDOW_FACTOR"]
+__all__ = ["Detector", "DetectorError", "load_detector", "load_operating_point", "OPERATING_POINT_FILE", "INFERENCE_WINDOW_FACTOR"]
 
 logger = logging.getLogger("seizure")
 _RUN_FILES = ("config.yaml", OPERATING_POINT_FILE, LEGACY_POSTPROCESS_FILE, "metrics.json", "splits.json", "model.json")
+
+
+class DetectorError(SeizureError):
+    """A ``--model`` that is neither a training run folder nor an MLflow model URI."""
 
 
 @dataclass
@@ -203,7 +208,7 @@ def load_detector(spec: str | Path, tracking_uri: str = "", work_dir: str | Path
     ------
     FileNotFoundError
         If the folder lacks a file, naming it.
-    ValueError
+    DetectorError
         If ``spec`` is neither a folder nor a model URI.
     """
     text = str(spec)
@@ -220,7 +225,7 @@ def load_detector(spec: str | Path, tracking_uri: str = "", work_dir: str | Path
     folder = Path(text)
     if folder.is_dir():
         return _assemble(folder, None, str(folder))
-    raise ValueError(
+    raise DetectorError(
         f"--model {text!r}: expected a training run folder (config.yaml, model_state.pt, operating_point.json) "
         "or an MLflow model URI models:/NAME/VERSION, models:/NAME@ALIAS or runs:/RUN_ID/model"
     )
