@@ -15,15 +15,14 @@ from seizure.detection import (
     detect_recording,
     find_edfs,
     find_reference,
-    fit_postprocess,
     load_detector,
     stream_probabilities,
     write_manifest,
 )
-from seizure.detection.model import detector_from_dict
 from seizure.io.annotations import AnnotationError
 from seizure.io.edf import EdfError, read_header
 from seizure.montage import MontageError
+from seizure.postprocess import DEFAULT_GRID, EventDetector, PostprocessError
 
 __all__ = ["detect", "fit_operating_point", "resolve_inputs", "default_out_dir"]
 
@@ -63,10 +62,13 @@ def _total_seconds(edfs: list[Path]) -> float:
 
 
 def _apply_operating_point(detector: Detector, path: str | Path) -> None:
-    doc = json.loads(Path(path).read_text())
-    detector.postprocess = detector_from_dict(doc.get("postprocess", doc))
-    fit = {k: v for k, v in doc.get("fit", {}).items() if k != "candidates"}
-    detector.info["operating_point"] = {"file": str(path), **fit}
+    fitted = EventDetector.load(path)
+    if abs(fitted.step_s - detector.step_s) > 1e-9:
+        raise PostprocessError(
+            f"{path}: step_s = {fitted.step_s} s differs from the model's data.step_s = {detector.step_s} s"
+        )
+    detector.postprocess = fitted
+    detector.info["operating_point"] = {"file": str(path), **fitted.summary()}
 
 
 def detect(
@@ -91,8 +93,8 @@ def detect(
     out_dir : path, optional
         Detection folder (default ``detections/<UTC time>``).
     operating_point : path, optional
-        JSON with post-processing settings replacing the model's (``operating_point.json`` form or a
-        plain ``EventDetector.to_dict()``).
+        A fitted file replacing the model's (``operating_point.json``, or the bare settings of an
+        earlier ``postprocess.json``).
     chunk_s : float
         Seconds of signal processed at once (memory bound).
     progress : callable, optional
@@ -177,6 +179,8 @@ def fit_operating_point(
     out : path, optional
         Where to write ``operating_point.json``; default: in the model's run folder when the model
         is a folder (stored with the model), else the current directory.
+    grid : dict, optional
+        Candidates per setting (seconds); a missing key takes :data:`seizure.postprocess.DEFAULT_GRID`'s.
     log_to_mlflow : bool
         Log the file to the model's MLflow run (root artifact folder), where
         :func:`seizure.detection.load_detector` finds it for ``models:/`` URIs.
@@ -210,17 +214,16 @@ def fit_operating_point(
         refs.append(ref.seizures)
         durations.append(ref.duration)
         names.append(edf.stem)
-    fitted, fit = fit_postprocess(probs, refs, durations, detector.step_s, target_fa_per_24h, target_sensitivity,
-                                  metric, grid)
-    fit.update({"chosen_by": "seizure detect --fit", "recordings": names,
-                "split": inputs[0] if len(inputs) == 1 and inputs[0] in SPLIT_NAMES else "given recordings"})
-    doc = {"postprocess": fitted.to_dict(), "fit": fit, "errors": errors}
+    fitted = EventDetector(detector.step_s).fit(
+        probs, refs, durations, target_fa_per_24h, target_sensitivity, metric, {**DEFAULT_GRID, **(grid or {})},
+        selection="fewest_false_alarms",
+    )
     if out is None:
         src = Path(str(model))
         out = src / OPERATING_POINT_FILE if src.is_dir() else Path(OPERATING_POINT_FILE)
-    out = Path(out)
-    out.write_text(json.dumps(doc, indent=1, default=float))
-    doc["path"] = str(out)
+    out = fitted.save(out, chosen_by="seizure detect --fit", recordings=names, errors=errors,
+                      split=inputs[0] if len(inputs) == 1 and inputs[0] in SPLIT_NAMES else "given recordings")
+    doc = {"postprocess": fitted.to_dict(), "fit": fitted.fit_info_, "errors": errors, "path": str(out)}
     run_id = detector.info.get("run_id")
     doc["logged_to"] = None
     if log_to_mlflow and run_id and out.name == OPERATING_POINT_FILE:

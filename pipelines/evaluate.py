@@ -1,21 +1,41 @@
-"""Stage: score detectors on a split; fit operating points on dev; compare at matched FA/24h."""
+"""Stage: score detectors on a split; fit operating points on dev; compare at matched FA/24h.
+
+:func:`evaluate_model` scores a network and the band-power baseline (called by training);
+:func:`evaluate_run` re-scores a trained run folder (``seizure evaluate``), e.g. with another
+operating-point target, into ``<run>/evaluations/<UTC time>/``.
+"""
 
 from __future__ import annotations
 
+import json
+import time
+from datetime import datetime, timezone
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 
-from seizure.baseline import baseline_scores
+from seizure.baseline import baseline_scores, fit_baseline
 from seizure.cache import CachedRecording
-from seizure.config import Config
+from seizure.config import Config, load_config
 from seizure.inference import INFERENCE_WINDOW_FACTOR, predict_signals
 from seizure.io.annotations import Annotation, Event, write_csv_bi
-from seizure.operating_point import best_sensitivity_at, fit_threshold, sweep, candidate_thresholds
-from seizure.postprocess import EventDetector
+from seizure.operating_point import best_sensitivity_at, candidate_thresholds, sweep
+from seizure.postprocess import OPERATING_POINT_FILE, EventDetector
 from seizure.scoring import score_pairs
 
-__all__ = ["model_probs", "baseline_probs", "evaluate_detector", "refs_of"]
+__all__ = [
+    "model_probs",
+    "baseline_probs",
+    "refs_of",
+    "fit_on_dev",
+    "evaluate_detector",
+    "matched_comparison",
+    "evaluate_model",
+    "resolve_run_dir",
+    "run_config",
+    "evaluate_run",
+]
 
 
 def _n_steps(entry: CachedRecording, step_s: float) -> int:
@@ -41,34 +61,38 @@ def baseline_probs(entries: list[CachedRecording], cfg: Config) -> list[np.ndarr
 
 
 def refs_of(entries: list[CachedRecording]) -> list[list[Event]]:
+    """Reference seizures of each recording."""
     return [[Event(a, b, "seiz") for a, b in e.seizures] for e in entries]
+
+
+def _settings(cfg: Config) -> EventDetector:
+    pp = cfg.postprocess
+    return EventDetector(cfg.data.step_s, pp.smooth_s, pp.min_duration_s, pp.merge_gap_s)
+
+
+def fit_on_dev(dev_probs: Sequence[np.ndarray], dev: list[CachedRecording], cfg: Config) -> EventDetector:
+    """The configured post-processing with its threshold fitted on dev to ``postprocess.target_fa_per_24h``
+    (OVLP; the median threshold of the best-sensitivity plateau)."""
+    return _settings(cfg).fit(dev_probs, refs_of(dev), [e.duration for e in dev],
+                              target_fa_per_24h=cfg.postprocess.target_fa_per_24h)
 
 
 def evaluate_detector(
     name: str,
-    dev_probs: list[np.ndarray],
-    dev: list[CachedRecording],
+    detector: EventDetector,
     eval_probs: list[np.ndarray],
     evl: list[CachedRecording],
-    cfg: Config,
     out_dir: Path,
 ) -> dict:
-    """Fit the threshold on dev, detect on eval, write hypotheses and probabilities, score.
+    """Detect on eval with a fitted detector, write hypotheses and probabilities, score.
 
     Returns
     -------
     dict
-        ``{"detector": {...post-processing...}, "dev_fit": {...}, "eval": score_pairs(...),
-        "eval_curve": {"ovlp": [...], "taes": [...]}, "events": {bname: [[start, stop, conf], ...]}}``
+        ``{"detector": {...settings...}, "dev_fit": {"target_fa_per_24h", threshold, sensitivity,
+        fa_per_24h, hits, targets, false_alarms}, "eval": score_pairs(...), "eval_curve": {"ovlp": [...],
+        "taes": [...]}, "events": {bname: [[start, stop, conf], ...]}}``
     """
-    pp = cfg.postprocess
-    detector = EventDetector(cfg.data.step_s, pp.smooth_s, pp.min_duration_s, pp.merge_gap_s)
-    dev_refs = refs_of(dev)
-    detector, dev_curve = fit_threshold(
-        detector, dev_probs, dev_refs, [e.duration for e in dev], pp.target_fa_per_24h
-    )
-    chosen = next(r for r in dev_curve if r["threshold"] == detector.threshold_)
-
     hyp_dir = out_dir / "hyp" / name
     prob_dir = out_dir / "probs" / name
     hyp_dir.mkdir(parents=True, exist_ok=True)
@@ -90,7 +114,7 @@ def evaluate_detector(
     curves = {m: sweep(eval_probs, eval_refs, durations, detector, thresholds, m) for m in ("ovlp", "taes")}
     return {
         "detector": detector.to_dict(),
-        "dev_fit": {"target_fa_per_24h": pp.target_fa_per_24h, **chosen},
+        "dev_fit": {"target_fa_per_24h": detector.fit_info_["target"]["value"], **detector.fit_info_["chosen"]},
         "eval": scores,
         "eval_curve": curves,
         "events": events_out,
@@ -107,14 +131,13 @@ def matched_comparison(model: dict, baseline: dict, metric: str = "ovlp") -> dic
     return out
 
 
-def evaluate_run(net, by_split: dict, exclusions: list, cfg: Config, run_dir: Path, doc: dict, tracker=None) -> dict:
-    """Score model and baseline, write hypotheses, metrics and report; log them when tracked.
+def evaluate_model(net, by_split: dict, exclusions: list, cfg: Config, run_dir: Path, doc: dict, tracker=None) -> dict:
+    """Fit model and baseline on dev, score them on eval, write hypotheses, the fitted file, metrics and report.
 
-    Fills ``doc`` with ``data``, ``exclusions``, ``results``, ``matched`` and ``report`` and returns it.
+    The model's fitted detector goes to ``<run_dir>/operating_point.json``. Fills ``doc`` with
+    ``data``, ``exclusions``, ``results``, ``matched`` and ``report``, logs them when tracked, and
+    returns it.
     """
-    import json
-    import time
-
     import torch
 
     from seizure.report import write_report
@@ -122,9 +145,12 @@ def evaluate_run(net, by_split: dict, exclusions: list, cfg: Config, run_dir: Pa
     t0 = time.perf_counter()
     dev, evl = by_split["dev"], by_split["eval"]
     with torch.no_grad():
-        res_model = evaluate_detector("model", model_probs(net, dev, cfg), dev, model_probs(net, evl, cfg), evl, cfg, run_dir)
-    res_base = evaluate_detector("baseline", baseline_probs(dev, cfg), dev, baseline_probs(evl, cfg), evl, cfg, run_dir)
-    (run_dir / "postprocess.json").write_text(json.dumps(res_model["detector"], indent=1))
+        model_det = fit_on_dev(model_probs(net, dev, cfg), dev, cfg)
+        res_model = evaluate_detector("model", model_det, model_probs(net, evl, cfg), evl, run_dir)
+    base_det = fit_baseline(baseline_probs(dev, cfg), refs_of(dev), [e.duration for e in dev], _settings(cfg),
+                            cfg.postprocess.target_fa_per_24h)
+    res_base = evaluate_detector("baseline", base_det, baseline_probs(evl, cfg), evl, run_dir)
+    model_det.save(run_dir / OPERATING_POINT_FILE, chosen_by="training", split="dev")
     doc["data"] = {
         split: {
             "recordings": len(v),
@@ -152,7 +178,7 @@ def evaluate_run(net, by_split: dict, exclusions: list, cfg: Config, run_dir: Pa
                         f"eval_{name}_{metric}_fa_per_24h": seiz["fa_per_24h"],
                     }
                 )
-        for name in ("config.yaml", "splits.json", "exclusions.json", "postprocess.json", "model.json"):
+        for name in ("config.yaml", "splits.json", "exclusions.json", OPERATING_POINT_FILE, "model.json"):
             if (run_dir / name).is_file():
                 tracker.log_artifact(run_dir / name)
         for name in ("report.html", "report.json", "report.pdf"):
@@ -160,3 +186,63 @@ def evaluate_run(net, by_split: dict, exclusions: list, cfg: Config, run_dir: Pa
                 tracker.log_artifact(run_dir / name, "report")
     return doc
 
+
+def resolve_run_dir(run: str | Path, tracking_uri: str = "") -> Path:
+    """A training run folder, given as a folder or an MLflow run id (its ``run_dir`` tag).
+
+    Raises
+    ------
+    FileNotFoundError
+        If the folder holds no ``config.yaml``.
+    """
+    target = Path(run)
+    if target.is_dir():
+        run_dir = target
+    else:
+        from seizure.tracking import run_info
+
+        run_dir = Path(run_info(str(run), tracking_uri or "")["tags"].get("run_dir", ""))
+    if not (run_dir / "config.yaml").is_file():
+        raise FileNotFoundError(f"{run_dir}: not a training run folder (no config.yaml)")
+    return run_dir
+
+
+def run_config(run_dir: Path, overrides: Sequence[str] = (), data: str | None = None) -> Config:
+    """The run's configuration with dotted ``overrides`` and, given ``data``, another corpus root."""
+    cfg = load_config([Path(run_dir) / "config.yaml"], list(overrides))
+    if data:
+        cfg.data.root = data
+    return cfg
+
+
+def evaluate_run(run_dir: str | Path, cfg: Config | None = None, out_dir: str | Path | None = None) -> dict:
+    """Re-score a trained run: refit the operating points on dev, score eval, write a report.
+
+    Parameters
+    ----------
+    run_dir : path
+        Training run folder (``config.yaml``, ``model_state.pt``, ``operating_point.json``).
+    cfg : Config, optional
+        Configuration to score with (default: the run's, :func:`run_config`).
+    out_dir : path, optional
+        Output folder (default ``<run_dir>/evaluations/<UTC time>``); receives the hypotheses,
+        the refitted ``operating_point.json``, ``metrics.json`` and the report.
+
+    Returns
+    -------
+    dict
+        The metrics document (as training writes it), carrying over ``run_id``, ``tracking_uri``,
+        ``config_hash``, ``model`` and ``train`` from the run's ``metrics.json``.
+    """
+    from pipelines.prepare import prepare
+    from seizure.detection.model import load_detector
+
+    run_dir = resolve_run_dir(run_dir)
+    cfg = cfg if cfg is not None else run_config(run_dir)
+    out = Path(out_dir) if out_dir else run_dir / "evaluations" / datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    out.mkdir(parents=True)
+    by_split, excl = prepare(cfg, exclusions_path=out / "exclusions.json")
+    previous = json.loads((run_dir / "metrics.json").read_text()) if (run_dir / "metrics.json").is_file() else {}
+    doc = {k: previous[k] for k in ("run_id", "tracking_uri", "config_hash", "model", "train") if k in previous}
+    doc["timing_s"] = {}
+    return evaluate_model(load_detector(run_dir).net, by_split, excl, cfg, out, doc)

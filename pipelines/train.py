@@ -22,17 +22,24 @@ import torch
 import yaml
 from lightning.pytorch.callbacks import ModelCheckpoint
 
-from pipelines.evaluate import evaluate_run
+from pipelines.evaluate import evaluate_model
 from pipelines.prepare import prepare
+from seizure._validation import SeizureError
 from seizure.config import Config, config_hash, flatten, load_config, to_dict
+from seizure.io.corpus import CorpusError
 from seizure.tracking import MlflowEpochCallback, NullTracker, Tracker, git_commit, global_rank, run_info
 from seizure.training.data import SeizureDataModule
 from seizure.training.callbacks import build_callbacks
 from seizure.training.module import build_module
 
-__all__ = ["train", "resume_target"]
+__all__ = ["train", "resume_target", "RunError"]
 
 logger = logging.getLogger("seizure")
+
+
+class RunError(SeizureError):
+    """A training run that cannot start or be resumed as asked (names the argument)."""
+
 
 TRAINER_KEYS = ("accelerator", "devices", "num_nodes", "strategy", "precision")
 
@@ -80,7 +87,7 @@ def resume_target(run_id: str, uri: str = "") -> tuple[Path, Config]:
             f"MLflow run {run_id}: its run folder {run_dir!r} (tag 'run_dir') is missing or has no config.yaml"
         )
     if info["status"] == "FINISHED":
-        raise ValueError(f"MLflow run {run_id} already FINISHED; nothing to resume")
+        raise RunError(f"--resume {run_id}: the MLflow run already FINISHED; nothing to resume")
     return Path(run_dir), load_config([Path(run_dir) / "config.yaml"])
 
 
@@ -157,7 +164,7 @@ def train(
     by_split, exclusions = prepare(cfg, exclusions_path=run_dir / "exclusions.json", layout=cfg.data.layout)
     for split in ("train", "dev", "eval"):
         if not by_split.get(split):
-            raise ValueError(f"{cfg.data.root}: split '{split}' has no usable recording")
+            raise CorpusError(f"{cfg.data.root}: split '{split}' has no usable recording")
     (run_dir / "splits.json").write_text(
         json.dumps({s: [e.meta["edf"] for e in v] for s, v in by_split.items()}, indent=1)
     )
@@ -225,7 +232,7 @@ def train(
             "timing_s": {"prepare": t_prep, "train": t_train},
         }
         say("scoring dev and eval splits (model and baseline)...")
-        doc = evaluate_run(module.net.eval(), by_split, exclusions, cfg, run_dir, doc, tr)
+        doc = evaluate_model(module.net.eval(), by_split, exclusions, cfg, run_dir, doc, tr)
         example = np.zeros((1, n_rows, int(cfg.data.window_s * sfreq)), dtype=np.float32)
         tr.log_model(module.net, example, cfg.tracking.registered_model)
         doc["timing_s"]["total"] = time.perf_counter() - t0

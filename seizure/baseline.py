@@ -4,18 +4,29 @@ For every step and channel, the chosen feature - log power in a band (default 2.
 seizure rhythms live), line length (sum of absolute sample differences), or their mean - becomes
 a robust z-score against the same channel's median and MAD over the whole recording. The step
 score is the z-score averaged over the ``top_k`` most active channels, mapped to [0, 1) by
-``1 - exp(-max(z, 0) / 4)``. Only the threshold is chosen from data (on the dev split, like the
-learned model's).
+``1 - exp(-max(z, 0) / 4)``. Only the threshold is chosen from data, by the same fitter as the
+learned model's (:func:`fit_baseline`: :meth:`seizure.postprocess.EventDetector.fit` on the dev
+split, at the configured post-processing settings).
 """
 
 from __future__ import annotations
 
+from typing import Sequence
+
 import numpy as np
 from scipy.signal import butter, sosfiltfilt
 
-__all__ = ["baseline_scores", "FEATURES"]
+from seizure._validation import SeizureError
+from seizure.io.annotations import Event
+from seizure.postprocess import EventDetector
+
+__all__ = ["baseline_scores", "fit_baseline", "FEATURES", "BaselineError"]
 
 FEATURES = ("bandpower", "linelength", "both")
+
+
+class BaselineError(SeizureError):
+    """Bad baseline settings (names the field)."""
 
 
 def _robust_z(x: np.ndarray) -> np.ndarray:
@@ -57,7 +68,7 @@ def baseline_scores(
     ndarray, shape (n_steps,)
     """
     if feature not in FEATURES:
-        raise ValueError(f"baseline feature must be one of {list(FEATURES)}, got {feature!r}")
+        raise BaselineError(f"feature: expected one of {list(FEATURES)}, got {feature!r}")
     sps = int(round(step_s * sfreq))
     x = np.asarray(signals, dtype=np.float64)
     if present is not None:
@@ -80,3 +91,37 @@ def baseline_scores(
     top = -np.sort(-z, axis=0)[:k].mean(axis=0)
     out[:n] = 1.0 - np.exp(-np.maximum(top, 0.0) / 4.0)
     return out
+
+
+def fit_baseline(
+    scores: Sequence[np.ndarray],
+    refs: Sequence[Sequence[Event]],
+    durations: Sequence[float],
+    detector: EventDetector,
+    target_fa_per_24h: float,
+    metric: str = "ovlp",
+) -> EventDetector:
+    """The baseline's event detector: ``detector``'s settings, threshold fitted on labelled recordings.
+
+    Parameters
+    ----------
+    scores : sequence of ndarray, each shape (n_steps,)
+        :func:`baseline_scores` of each recording (normally the dev split).
+    refs : sequence of list of Event
+        Reference seizures of each recording.
+    durations : sequence of float
+        Recording durations, seconds.
+    detector : EventDetector
+        Smoothing, minimum duration and merge gap (kept: a one-point grid); not modified.
+    target_fa_per_24h : float
+        False alarms per 24 h the threshold may reach.
+    metric : str
+        Scorer of the fit.
+
+    Returns
+    -------
+    EventDetector
+        Fitted (``threshold_``, ``fit_info_``), as the learned model's detector is.
+    """
+    det = EventDetector(detector.step_s, detector.smooth_s, detector.min_duration_s, detector.merge_gap_s)
+    return det.fit(scores, refs, durations, target_fa_per_24h=target_fa_per_24h, metric=metric)

@@ -1,5 +1,8 @@
 """Operating curves: sensitivity against FA/24h over thresholds and post-processing settings.
 
+Curves and their summaries only; the operating point is fitted by
+:meth:`seizure.postprocess.EventDetector.fit`, which scores its candidates with :func:`sweep`.
+
 A detector outputs per-step probabilities; :class:`~seizure.postprocess.EventDetector` turns
 them into events for one threshold. :func:`sweep` scores many thresholds at once: the
 probabilities of every recording are smoothed once, and for each threshold the events of all
@@ -13,25 +16,29 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, replace
-from typing import Mapping, Sequence
+from typing import TYPE_CHECKING, Mapping, Sequence
 
 import numpy as np
 
+from seizure._validation import SeizureError
 from seizure.io.annotations import Event
-from seizure.postprocess import EventDetector, smooth
 from seizure.scoring.events import SEIZ, label_track, seizure_spans
 from seizure.scoring.ovlp import ovlp_intervals
 from seizure.scoring.summary import SECONDS_PER_DAY
 from seizure.scoring.szcore import Spans, SzcoreParams, event_counts
 from seizure.scoring.taes import taes_intervals
 
+if TYPE_CHECKING:  # the detector is used through its methods: no import cycle with the fitter
+    from seizure.postprocess import EventDetector
+
 __all__ = [
+    "CurveError",
     "CURVE_METRICS",
     "FA_LEVELS",
+    "FIXED_THRESHOLDS",
     "candidate_thresholds",
     "sweep",
     "best_sensitivity_at",
-    "fit_threshold",
     "sensitivity_at",
     "auc_up_to",
     "curve_summary",
@@ -43,10 +50,18 @@ __all__ = [
 CURVE_METRICS = ("ovlp", "taes", "taes_exact", "szcore")
 #: FA/24h levels at which sensitivities are reported.
 FA_LEVELS = (1.0, 2.0, 6.0, 10.0)
+#: Thresholds every sweep tries besides the quantiles of the scores.
+FIXED_THRESHOLDS = tuple(np.linspace(0.02, 0.98, 49).tolist())
 _TOL = 1e-9
 
 
-def candidate_thresholds(probs: list[np.ndarray], detector: EventDetector, n: int = 60) -> np.ndarray:
+class CurveError(SeizureError):
+    """Bad arguments of a curve (metric, per-recording lists, FA/24h range)."""
+
+
+def candidate_thresholds(
+    probs: list[np.ndarray], detector: "EventDetector", n: int = 60, fixed: Sequence[float] = FIXED_THRESHOLDS
+) -> np.ndarray:
     """Thresholds spread over the quantiles of the smoothed scores (plus a fixed grid).
 
     Parameters
@@ -54,21 +69,22 @@ def candidate_thresholds(probs: list[np.ndarray], detector: EventDetector, n: in
     probs : list of ndarray, each shape (n_steps,)
         Per-step probabilities of each recording.
     detector : EventDetector
-        Supplies ``step_s`` and ``smooth_s``.
+        Supplies the smoothing (:meth:`~seizure.postprocess.EventDetector.smoothed`).
     n : int
         Number of quantiles, spread over the upper half of the pooled smoothed scores.
+    fixed : sequence of float
+        Thresholds always included (default :data:`FIXED_THRESHOLDS`).
 
     Returns
     -------
     ndarray
-        Sorted unique thresholds (rounded to 6 decimals).
+        Sorted unique thresholds (rounded to 6 decimals); 0.05, 0.10, ..., 0.95 without scores.
     """
-    pooled = [smooth(p, detector.step_s, detector.smooth_s) for p in probs if p.size]
+    pooled = [detector.smoothed(p) for p in probs if p.size]
     if not pooled:
         return np.linspace(0.05, 0.95, 19)
     qs = np.quantile(np.concatenate(pooled), np.linspace(0.5, 0.9999, n))
-    grid = np.linspace(0.02, 0.98, 49)
-    return np.unique(np.round(np.concatenate([qs, grid]), 6))
+    return np.unique(np.round(np.concatenate([qs, np.asarray(fixed, dtype=np.float64)]), 6))
 
 
 @dataclass
@@ -85,14 +101,14 @@ class _Prepared:
     ref_spans: Spans  # reference seizures for SzCORE
 
 
-def _prepare(probs, refs, durations, detector: EventDetector) -> _Prepared:
+def _prepare(probs, refs, durations, detector: "EventDetector") -> _Prepared:
     if not (len(probs) == len(refs) == len(durations)):
-        raise ValueError(
+        raise CurveError(
             f"probs, refs and durations must have one entry per recording, got "
             f"{len(probs)}, {len(refs)} and {len(durations)}"
         )
     durations = np.asarray(durations, dtype=np.float64)
-    smoothed = [smooth(p, detector.step_s, detector.smooth_s) for p in probs]
+    smoothed = [detector.smoothed(p) for p in probs]
     sizes = np.array([s.size for s in smoothed], dtype=np.int64)
     first = np.concatenate([[0], np.cumsum(sizes + 1)[:-1]]).astype(np.int64)
     scores = np.full(int(sizes.sum() + len(sizes)), -np.inf)
@@ -113,8 +129,9 @@ def _prepare(probs, refs, durations, detector: EventDetector) -> _Prepared:
     )
 
 
-def _detect(prep: _Prepared, detector: EventDetector, threshold: float) -> Spans:
+def _detect(prep: _Prepared, detector: "EventDetector", threshold: float) -> Spans:
     """Events of every recording at ``threshold``, as ``detector.predict`` finds them."""
+    s = detector.to_dict()
     mask = np.concatenate([[False], prep.scores >= threshold, [False]])
     edges = np.diff(mask.astype(np.int8))
     run_a = np.flatnonzero(edges == 1)
@@ -123,15 +140,15 @@ def _detect(prep: _Prepared, detector: EventDetector, threshold: float) -> Spans
     a = run_a - prep.first[file]
     b = run_b - prep.first[file]
     if a.size:
-        gap = detector.merge_gap_s / detector.step_s
+        gap = s["merge_gap_s"] / s["step_s"]
         join = np.zeros(a.size, dtype=bool)
         join[1:] = (file[1:] == file[:-1]) & (a[1:] - b[:-1] <= gap)
         head = np.flatnonzero(~join)
         tail = np.concatenate([head[1:] - 1, [a.size - 1]])
         file, a, b = file[head], a[head], b[tail]
-    start = a * detector.step_s
-    stop = np.minimum(b * detector.step_s, prep.durations[file])
-    keep = (stop - start >= detector.min_duration_s) & (stop > start)
+    start = a * s["step_s"]
+    stop = np.minimum(b * s["step_s"], prep.durations[file])
+    keep = (stop - start >= s["min_duration_s"]) & (stop > start)
     spans = Spans(file[keep], start[keep], stop[keep])
     # Label tracks merge events closer than their 4-decimal rounding; with steps of at
     # least a millisecond this never happens, otherwise rebuild those files' tracks.
@@ -192,7 +209,7 @@ def _row(threshold: float, counts, seconds: float) -> dict:
 def _check_metric(metric: str) -> str:
     metric = "szcore" if metric == "szcore_event" else metric
     if metric not in CURVE_METRICS:
-        raise ValueError(f"unknown curve metric {metric!r}; expected one of {list(CURVE_METRICS)}")
+        raise CurveError(f"unknown curve metric {metric!r}; expected one of {list(CURVE_METRICS)}")
     return metric
 
 
@@ -200,7 +217,7 @@ def operating_curves(
     probs: list[np.ndarray],
     refs: list[list[Event]],
     durations: list[float],
-    detector: EventDetector,
+    detector: "EventDetector",
     thresholds: np.ndarray | None = None,
     metrics: Sequence[str] = ("ovlp", "taes", "szcore"),
     szcore: SzcoreParams = SzcoreParams(),
@@ -250,7 +267,7 @@ def sweep(
     probs: list[np.ndarray],
     refs: list[list[Event]],
     durations: list[float],
-    detector: EventDetector,
+    detector: "EventDetector",
     thresholds: np.ndarray,
     metric: str = "ovlp",
 ) -> list[dict]:
@@ -325,7 +342,7 @@ def auc_up_to(curve: list[dict], max_fa_per_24h: float) -> float | None:
     0.75
     """
     if not max_fa_per_24h > 0:
-        raise ValueError(f"max_fa_per_24h must be positive, got {max_fa_per_24h!r}")
+        raise CurveError(f"max_fa_per_24h: expected a positive FA/24h, got {max_fa_per_24h!r}")
     pts = sorted(
         (r["fa_per_24h"], r["sensitivity"])
         for r in curve
@@ -358,7 +375,7 @@ def sweep_postprocessing(
     probs: list[np.ndarray],
     refs: list[list[Event]],
     durations: list[float],
-    detector: EventDetector,
+    detector: "EventDetector",
     grid: Mapping[str, Sequence[float]],
     thresholds: np.ndarray | None = None,
     metrics: Sequence[str] = ("ovlp", "taes", "szcore"),
@@ -386,15 +403,15 @@ def sweep_postprocessing(
         One ``{"settings": {...}, "curves": {metric: curve}, "summary": {metric:
         curve_summary(...)}}`` per combination, in grid order.
     """
-    fields = set(EventDetector.__dataclass_fields__) - {"threshold_"}
+    fields = {"step_s", "smooth_s", "min_duration_s", "merge_gap_s"}
     unknown = sorted(set(grid) - fields)
     if unknown:
-        raise ValueError(f"unknown post-processing setting(s) {unknown}; expected from {sorted(fields)}")
+        raise CurveError(f"grid: unknown post-processing setting(s) {unknown}; expected from {sorted(fields)}")
     names = list(grid)
     out = []
     for values in itertools.product(*(grid[k] for k in names)):
         settings = dict(zip(names, (float(v) for v in values)))
-        det = replace(detector, **settings)
+        det = replace(detector, threshold_=None, **settings)
         curves = operating_curves(probs, refs, durations, det, thresholds, metrics)
         out.append(
             {
@@ -405,32 +422,3 @@ def sweep_postprocessing(
         )
     return out
 
-
-def fit_threshold(
-    detector: EventDetector,
-    probs: list[np.ndarray],
-    refs: list[list[Event]],
-    durations: list[float],
-    target_fa_per_24h: float,
-    metric: str = "ovlp",
-) -> tuple[EventDetector, list[dict]]:
-    """Choose the threshold with the best SEIZ sensitivity at FA/24h <= target on these recordings.
-
-    Several thresholds often reach the same best sensitivity within the target (a plateau, wide
-    when the dev split has few seizures); the median threshold of that plateau is taken, which
-    keeps a margin on both sides instead of sitting on the edge that happened to fit dev.
-    If no threshold meets the target, the one with the fewest false alarms is taken.
-
-    Returns a copy of ``detector`` with ``threshold_`` set, and the curve it was chosen from.
-    """
-    curve = sweep(probs, refs, durations, detector, candidate_thresholds(probs, detector), metric)
-    best = best_sensitivity_at(curve, target_fa_per_24h)
-    if best is None:
-        best = min(curve, key=lambda r: (r["fa_per_24h"], -r["threshold"]))
-    else:
-        plateau = [
-            r for r in curve
-            if r["fa_per_24h"] <= target_fa_per_24h + _TOL and r["sensitivity"] == best["sensitivity"]
-        ]
-        best = plateau[len(plateau) // 2]
-    return replace(detector, threshold_=best["threshold"]), curve

@@ -20,6 +20,7 @@ from seizure.io.annotations import Event, read_csv_bi, write_csv, write_csv_bi
 from seizure.io.edf import read_channels
 from seizure.models import build_model
 from seizure.montage import TCP_PAIRS, MontageError, apply_bipolar
+from seizure.postprocess import OPERATING_POINT_FILE, EventDetector
 from seizure.preprocessing import apply_steps
 
 ELECTRODES = ["FP1", "FP2", "F3", "F4", "C3", "C4", "P3", "P4", "O1", "O2", "F7", "F8", "T3", "T4", "T5", "T6",
@@ -61,9 +62,24 @@ def run_dir(tmp_path_factory) -> Path:
     net = build_model("cnn_rnn", **KWARGS)
     torch.save(net.state_dict(), d / "model_state.pt")
     (d / "model.json").write_text(json.dumps({"name": "cnn_rnn", "kwargs": KWARGS}))
-    (d / "postprocess.json").write_text(json.dumps({"step_s": 1.0, "smooth_s": 3.0, "min_duration_s": 2.0,
-                                                     "merge_gap_s": 5.0, "threshold_": 0.5}))
+    EventDetector(1.0, 3.0, 2.0, 5.0, 0.5).save(d / OPERATING_POINT_FILE, chosen_by="training", split="dev")
     return d
+
+
+def test_run_folder_of_the_earlier_layout_loads(tmp_path, run_dir, caplog):
+    """A folder holding ``postprocess.json`` (no ``operating_point.json``) loads, and the log says so."""
+    import logging
+    import shutil
+
+    for name in ("config.yaml", "model_state.pt", "model.json"):
+        shutil.copy(run_dir / name, tmp_path / name)
+    (tmp_path / "postprocess.json").write_text(json.dumps({"step_s": 1.0, "smooth_s": 3.0, "min_duration_s": 2.0,
+                                                           "merge_gap_s": 5.0, "threshold_": 0.5}))
+    with caplog.at_level(logging.INFO, logger="seizure"):
+        old = load_detector(tmp_path)
+    assert old.postprocess.to_dict() == load_detector(run_dir).postprocess.to_dict()
+    assert old.info["operating_point"]["file"] == "postprocess.json"
+    assert any("postprocess.json" in r.getMessage() for r in caplog.records if r.levelno == logging.INFO)
 
 
 def test_plan_channels_maps_names_and_handles_missing_ears():
@@ -179,7 +195,7 @@ def test_models_uri_loads_the_registered_model(tmp_path, run_dir):
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     det = load_detector(run_dir)
     with Tracker(uri, "test-detect") as tr:
-        for name in ("config.yaml", "postprocess.json", "model.json"):
+        for name in ("config.yaml", OPERATING_POINT_FILE, "model.json"):
             tr.log_artifact(run_dir / name)
         tr.log_model(det.net, np.zeros((1, 22, 800), dtype=np.float32), "tiny-detector")
     edf = write_edf(tmp_path / "rec.edf", [f"EEG {e}-REF" for e in ELECTRODES])
@@ -244,3 +260,43 @@ def test_window_plan_tiles_the_recording_with_context_on_both_sides(n, w, m):
         assert hi == n or s + ww - hi >= margin  # and after (but the last)
     if n >= 4 * ww:
         assert len(plan) <= n / (ww - 2 * margin) + 2  # each sample processed ~w / (w - 2m) times
+
+
+def test_fit_on_replaces_the_fitted_file_and_detect_reads_it(tmp_path, run_dir, capsys):
+    """`seizure detect --fit-on`: the grid fit is stored as the run's one fitted file, then used."""
+    import shutil
+
+    from pipelines.cli import main
+
+    model = tmp_path / "model"
+    shutil.copytree(run_dir, model)
+    data = tmp_path / "data"
+    data.mkdir()
+    for i, sz in enumerate([[(20.0, 45.0, "fnsz")], []]):
+        edf = write_edf(data / f"pt{i:02d}_s001_t000.edf", [f"EEG {e}-REF" for e in ELECTRODES], seed=i,
+                        seizures=tuple((a, b) for a, b, _ in sz))
+        write_reference(edf, sz, 90.0)
+    assert main(["detect", str(data), "--model", str(model), "--fit-on", str(data), "--target-fa", "1000",
+                 "--out", str(tmp_path / "det"), "--no-timelines"]) == 0
+    assert "operating point fitted on 2 recordings" in capsys.readouterr().out
+    fitted = EventDetector.load(model / OPERATING_POINT_FILE)
+    assert fitted.fit_info_["chosen_by"] == "seizure detect --fit" and len(fitted.fit_info_["candidates"]) == 27
+    assert fitted.fit_info_["selection"] == "fewest_false_alarms" and fitted.fit_info_["recordings"]
+    assert load_detector(model).postprocess == fitted
+    man = json.loads((tmp_path / "det" / "detections.json").read_text())
+    assert man["postprocess"] == fitted.to_dict()
+    assert man["model"]["operating_point"]["chosen_by"] == "seizure detect --fit"
+    # --operating-point also takes a file in the earlier layout (postprocess + fit)
+    old = tmp_path / "old_op.json"
+    old.write_text(json.dumps({"postprocess": {**fitted.to_dict(), "threshold_": 0.25}, "fit": {"metric": "taes"},
+                               "errors": []}))
+    from pipelines.detect import detect
+
+    again = detect([str(data)], str(run_dir), tmp_path / "det2", operating_point=old, timelines=False)
+    assert again["postprocess"]["threshold_"] == 0.25 and again["model"]["operating_point"]["file"] == str(old)
+    bad = tmp_path / "bad_step.json"
+    bad.write_text(json.dumps({**fitted.to_dict(), "step_s": 0.5}))
+    from seizure.postprocess import PostprocessError
+
+    with pytest.raises(PostprocessError, match="step_s"):
+        detect([str(data)], str(run_dir), tmp_path / "det3", operating_point=bad, timelines=False)

@@ -10,8 +10,8 @@ from seizure.operating_point import (
     auc_up_to,
     best_sensitivity_at,
     candidate_thresholds,
+    CurveError,
     curve_summary,
-    fit_threshold,
     operating_curves,
     sensitivity_at,
     sweep,
@@ -93,9 +93,9 @@ def test_operating_curves_share_one_pass_and_validate_metric():
     assert [r["threshold"] for r in curves["ovlp"]] == [0.3, 0.5, 0.9]
     fas = [r["fa_per_24h"] for r in curves["ovlp"]]
     assert fas == sorted(fas, reverse=True)
-    with pytest.raises(ValueError, match="unknown curve metric"):
+    with pytest.raises(CurveError, match="unknown curve metric"):
         sweep(probs, refs, durations, det, thr, "epoch")
-    with pytest.raises(ValueError, match="one entry per recording"):
+    with pytest.raises(CurveError, match="one entry per recording"):
         sweep(probs, refs[:-1], durations, det, thr)
 
 
@@ -121,20 +121,33 @@ def test_auc_up_to_is_the_area_under_the_best_envelope():
     assert auc_up_to(CURVE, 1.0) == pytest.approx(0.2 * 0.5)
     assert auc_up_to([{"fa_per_24h": 0.0, "sensitivity": 1.0}], 5.0) == 1.0
     assert auc_up_to([{"fa_per_24h": 1.0, "sensitivity": None}], 5.0) is None
-    with pytest.raises(ValueError):
+    with pytest.raises(CurveError, match="max_fa_per_24h"):
         auc_up_to(CURVE, 0.0)
     s = curve_summary(CURVE, 10.0)
     assert s["auc"] == pytest.approx(expected) and s["sensitivity_at"][2.0] == 0.4
 
 
-def test_fit_threshold_meets_target_on_dev():
+def test_threshold_only_fit_meets_target_on_dev():
+    """The cheap fit (a one-point grid): the best sensitivity within the target, from the sweep's curve."""
     probs, refs, durations = make_data(30, 1.0, seed=8)
     det = EventDetector(1.0, 5.0, 5.0, 10.0)
-    fitted, curve = fit_threshold(det, probs, refs, durations, 30.0)
+    fitted = EventDetector(1.0, 5.0, 5.0, 10.0).fit(probs, refs, durations, target_fa_per_24h=30.0)
     assert fitted.threshold_ is not None and det.threshold_ is None
+    curve = sweep(probs, refs, durations, det, candidate_thresholds(probs, det))
+    assert fitted.curve_ == curve
     chosen = next(r for r in curve if r["threshold"] == fitted.threshold_)
-    assert chosen["fa_per_24h"] <= 30.0 + 1e-9
-    assert chosen["sensitivity"] == best_sensitivity_at(curve, 30.0)["sensitivity"]
+    assert chosen["fa_per_24h"] <= 30.0 + 1e-9 and fitted.target_met_
+    assert chosen["sensitivity"] == best_sensitivity_at(curve, 30.0)["sensitivity"] == fitted.sensitivity_
+    assert (fitted.smooth_s_, fitted.min_duration_s_, fitted.merge_gap_s_) == (5.0, 5.0, 10.0)
+
+
+def test_candidate_thresholds_fixed_grid():
+    probs, _, _ = make_data(4, 1.0)
+    det = EventDetector(1.0, 0.0, 0.0, 0.0)
+    default = candidate_thresholds(probs, det, 10)
+    coarse = candidate_thresholds(probs, det, 10, fixed=np.linspace(0.05, 0.95, 19))
+    assert 0.02 in default and 0.02 not in coarse and 0.05 in coarse
+    np.testing.assert_array_equal(candidate_thresholds([], det), np.linspace(0.05, 0.95, 19))
 
 
 def test_sweep_postprocessing_grid():
@@ -149,5 +162,5 @@ def test_sweep_postprocessing_grid():
     for o in out:
         assert set(o["curves"]) == {"ovlp", "szcore"} and len(o["curves"]["ovlp"]) == 5
         assert set(o["summary"]["ovlp"]) == {"auc", "max_fa_per_24h", "sensitivity_at"}
-    with pytest.raises(ValueError, match="unknown post-processing"):
+    with pytest.raises(CurveError, match="unknown post-processing"):
         sweep_postprocessing(probs, refs, durations, det, {"threshold_": [0.5]})

@@ -102,7 +102,7 @@ def test_crash_marks_run_failed(corpus, tmp_path, monkeypatch):
     def boom(*a, **k):
         raise RuntimeError("evaluation exploded")
 
-    monkeypatch.setattr(train_mod, "evaluate_run", boom)
+    monkeypatch.setattr(train_mod, "evaluate_model", boom)
     with pytest.raises(RuntimeError, match="exploded"):
         main(["train", *_args(corpus, tmp_path, uri)])
     client = mlflow.MlflowClient(uri)

@@ -4,13 +4,13 @@ from pipelines.commands.common import add_config_args, config_from_args, print_r
 
 
 def run(args) -> int:
-    from pipelines.train import train
+    from pipelines.train import RunError, train
 
     cfg = config_from_args(args, "train.yaml")
     if args.data:
         cfg.data.root = args.data
     if args.resume and (args.overrides or args.data or args.config):
-        raise ValueError("--resume continues a run with its saved configuration; drop the overrides/--data/--config")
+        raise RunError("--resume continues a run with its saved configuration; drop the overrides/--data/--config")
     doc = train(cfg, resume=args.resume)
     if "rank" not in doc:  # DDP: non-zero ranks have nothing to print
         print_run_summary(doc)

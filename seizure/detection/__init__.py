@@ -4,12 +4,10 @@
 - :mod:`seizure.detection.stream` - bounded-memory inference over an EDF of any length;
 - :mod:`seizure.detection.run` - one recording to ``.csv_bi`` + probability trace + timeline;
 - :mod:`seizure.detection.outputs` - the files of a detection folder (manifest, traces, timelines);
-- :mod:`seizure.detection.operating` - fit smoothing, minimum duration, merge gap and threshold;
 - :mod:`seizure.detection.references` - reference annotations (with seizure types) beside an EDF.
 """
 
-from seizure.detection.model import OPERATING_POINT_FILE, Detector, load_detector
-from seizure.detection.operating import DEFAULT_GRID, fit_postprocess
+from seizure.detection.model import OPERATING_POINT_FILE, Detector, load_detector, load_operating_point
 from seizure.detection.references import Reference, find_reference, patient_of, typed_seizures
 from seizure.detection.outputs import MANIFEST, read_probs, write_manifest
 from seizure.detection.run import detect_recording, find_edfs
@@ -19,8 +17,7 @@ __all__ = [
     "OPERATING_POINT_FILE",
     "Detector",
     "load_detector",
-    "DEFAULT_GRID",
-    "fit_postprocess",
+    "load_operating_point",
     "Reference",
     "find_reference",
     "patient_of",

@@ -1,16 +1,18 @@
 """A trained detector ready for new recordings: network, preprocessing, post-processing.
 
 A detector is loaded from a training run folder (``config.yaml``, ``model_state.pt``,
-``postprocess.json``, ``metrics.json``) or from MLflow (``models:/NAME/VERSION``,
+``operating_point.json``, ``metrics.json``) or from MLflow (``models:/NAME/VERSION``,
 ``models:/NAME@ALIAS`` or ``runs:/RUN_ID/model``: the pickled network plus the same files logged as
-artifacts of its run). The operating point is ``operating_point.json`` when one was fitted and
-stored with the model (see :mod:`seizure.detection.operating`), else the ``postprocess.json``
-written by training.
+artifacts of its run). The operating point is the fitted
+:class:`~seizure.postprocess.EventDetector` of ``operating_point.json``, written by training and
+replaced by ``seizure detect --fit-on``; :func:`load_operating_point` also reads the files of
+earlier run folders (``postprocess.json``) and says so in the log.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,14 +20,25 @@ from pathlib import Path
 import yaml
 from torch import nn
 
+from seizure._validation import SeizureError
 from seizure.inference import INFERENCE_WINDOW_FACTOR
-from seizure.postprocess import EventDetector
+from seizure.postprocess import (
+    LEGACY_POSTPROCESS_FILE,
+    OPERATING_POINT_FILE,
+    ROW_KEYS,
+    EventDetector,
+    PostprocessError,
+    read_json,
+)
 
-__all__ = ["Detector", "load_detector", "detector_from_dict", "OPERATING_POINT_FILE", "INFERENCE_WINDOW_FACTOR"]
+__all__ = ["Detector", "DetectorError", "load_detector", "load_operating_point", "OPERATING_POINT_FILE", "INFERENCE_WINDOW_FACTOR"]
 
-#: File holding a fitted operating point, stored beside the model (run folder / run artifacts).
-OPERATING_POINT_FILE = "operating_point.json"
-_RUN_FILES = ("config.yaml", "postprocess.json", OPERATING_POINT_FILE, "metrics.json", "splits.json", "model.json")
+logger = logging.getLogger("seizure")
+_RUN_FILES = ("config.yaml", OPERATING_POINT_FILE, LEGACY_POSTPROCESS_FILE, "metrics.json", "splits.json", "model.json")
+
+
+class DetectorError(SeizureError):
+    """A ``--model`` that is neither a training run folder nor an MLflow model URI."""
 
 
 @dataclass
@@ -62,34 +75,54 @@ class Detector:
         return int(round(self.window_s / self.step_s)) * INFERENCE_WINDOW_FACTOR
 
 
-def detector_from_dict(d: dict) -> EventDetector:
-    """A fitted ``EventDetector`` from its ``to_dict()`` form.
-
-    Raises
-    ------
-    ValueError
-        For an unknown key or a missing ``threshold_``.
-    """
-    det = EventDetector.from_dict(d)
-    if det.threshold_ is None:
-        raise ValueError("post-processing settings have no fitted 'threshold_'")
+def _legacy_training_fit(folder: Path) -> EventDetector:
+    """The training fit of an earlier run folder: ``postprocess.json`` plus ``metrics.json``'s ``dev_fit``."""
+    det = EventDetector.load(folder / LEGACY_POSTPROCESS_FILE)
+    metrics = folder / "metrics.json"
+    dev_fit = {}
+    if metrics.is_file():
+        dev_fit = (json.loads(metrics.read_text()).get("results", {}).get("model") or {}).get("dev_fit") or {}
+    info: dict = {"chosen_by": "training", "split": "dev", "metric": "ovlp", "selection": "plateau_median"}
+    if "target_fa_per_24h" in dev_fit:
+        info["target"] = {"kind": "fa_per_24h", "value": dev_fit["target_fa_per_24h"]}
+    if all(k in dev_fit for k in ROW_KEYS):
+        info["chosen"] = {k: dev_fit[k] for k in ROW_KEYS}
+        det.sensitivity_, det.fa_per_24h_ = dev_fit["sensitivity"], dev_fit["fa_per_24h"]
+        if "target" in info and dev_fit["fa_per_24h"] is not None:
+            det.target_met_ = info["target_met"] = dev_fit["fa_per_24h"] <= info["target"]["value"] + 1e-9
+    det.fit_info_ = info
     return det
 
 
-def _read_operating_point(folder: Path) -> tuple[EventDetector, dict]:
-    fitted = folder / OPERATING_POINT_FILE
-    if fitted.is_file():
-        doc = json.loads(fitted.read_text())
-        fit = {k: v for k, v in doc.get("fit", {}).items() if k != "candidates"}
-        return detector_from_dict(doc["postprocess"]), {"file": OPERATING_POINT_FILE, **fit}
-    pp = folder / "postprocess.json"
-    if not pp.is_file():
-        raise FileNotFoundError(f"{folder}: no postprocess.json or {OPERATING_POINT_FILE} (post-processing settings)")
-    op = {"file": "postprocess.json", "chosen_by": "training", "split": "dev", "metric": "ovlp"}
-    metrics = folder / "metrics.json"
-    if metrics.is_file():
-        op.update((json.loads(metrics.read_text()).get("results", {}).get("model") or {}).get("dev_fit") or {})
-    return detector_from_dict(json.loads(pp.read_text())), op
+def load_operating_point(folder: str | Path) -> tuple[EventDetector, str]:
+    """The fitted detector of a run (or evaluation) folder, and the name of the file read.
+
+    Reads :data:`OPERATING_POINT_FILE`. A folder written before that file held the training fit
+    has a :data:`LEGACY_POSTPROCESS_FILE` (the training fit), maybe beside an earlier-layout
+    ``operating_point.json`` (a ``seizure detect --fit-on`` fit, which replaced it): the file read
+    and the one left unread are logged at INFO.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the folder holds neither file.
+    PostprocessError
+        If the file is not a fitted detector.
+    """
+    folder = Path(folder)
+    current, legacy = folder / OPERATING_POINT_FILE, folder / LEGACY_POSTPROCESS_FILE
+    if current.is_file():
+        doc = read_json(current)
+        if isinstance(doc, dict) and "version" not in doc:
+            logger.info("%s: read %s in the earlier layout (a `seizure detect --fit-on` fit)", folder, current.name)
+        if legacy.is_file():
+            logger.info("%s: %s (the training fit of an earlier layout) is not read; %s replaces it",
+                        folder, legacy.name, current.name)
+        return EventDetector.from_dict(doc, str(current)), current.name
+    if legacy.is_file():
+        logger.info("%s: no %s; read the training fit from %s (earlier layout)", folder, current.name, legacy.name)
+        return _legacy_training_fit(folder), legacy.name
+    raise FileNotFoundError(f"{folder}: no {OPERATING_POINT_FILE} (the fitted post-processing and threshold)")
 
 
 def _model_spec(folder: Path, cfg: dict) -> dict:
@@ -138,10 +171,14 @@ def _assemble(folder: Path, net: nn.Module | None, source: str) -> Detector:
         net = build_model(spec["name"], **spec["kwargs"])
         net.load_state_dict(torch.load(state, map_location="cpu", weights_only=True))
     net.eval()
-    postprocess, op = _read_operating_point(folder)
+    postprocess, name = load_operating_point(folder)
+    op = {"file": name, **postprocess.summary()}
     step_s = float(cfg["data"]["step_s"])
     if abs(postprocess.step_s - step_s) > 1e-9:
-        raise ValueError(f"{folder}: post-processing step {postprocess.step_s} s differs from the model's {step_s} s")
+        raise PostprocessError(
+            f"{folder}: operating point step_s = {postprocess.step_s} s differs from the model's "
+            f"data.step_s = {step_s} s"
+        )
     n_params = sum(p.numel() for p in net.parameters())
     info = {
         "source": source,
@@ -171,7 +208,7 @@ def load_detector(spec: str | Path, tracking_uri: str = "", work_dir: str | Path
     ------
     FileNotFoundError
         If the folder lacks a file, naming it.
-    ValueError
+    DetectorError
         If ``spec`` is neither a folder nor a model URI.
     """
     text = str(spec)
@@ -188,7 +225,7 @@ def load_detector(spec: str | Path, tracking_uri: str = "", work_dir: str | Path
     folder = Path(text)
     if folder.is_dir():
         return _assemble(folder, None, str(folder))
-    raise ValueError(
-        f"--model {text!r}: expected a training run folder (config.yaml, model_state.pt, postprocess.json) "
+    raise DetectorError(
+        f"--model {text!r}: expected a training run folder (config.yaml, model_state.pt, operating_point.json) "
         "or an MLflow model URI models:/NAME/VERSION, models:/NAME@ALIAS or runs:/RUN_ID/model"
     )

@@ -17,10 +17,11 @@ import torch
 from lightning.pytorch.callbacks import EarlyStopping
 from torch import nn
 
+from seizure._validation import ParameterError, check_option
 from seizure.inference import predict_signals
 from seizure.io.annotations import Event
-from seizure.operating_point import best_sensitivity_at, sweep
-from seizure.postprocess import EventDetector, smooth
+from seizure.postprocess import EventDetector
+from seizure.training.options import MONITOR_MODES
 
 if TYPE_CHECKING:
     from seizure.cache import CachedRecording
@@ -29,6 +30,8 @@ if TYPE_CHECKING:
 __all__ = ["DevEventMetrics", "BestWeights", "build_callbacks"]
 
 logger = logging.getLogger("seizure")
+#: Thresholds the per-epoch fit always tries besides the quantiles of the scores.
+_DEV_THRESHOLDS = tuple(np.linspace(0.05, 0.95, 19).tolist())
 
 
 class _OnDevice(nn.Module):
@@ -47,8 +50,9 @@ class DevEventMetrics(L.Callback):
 
     After each validation epoch (every ``every_n_epochs``), per-step probabilities of every dev
     recording are computed with ``seizure.inference.predict_signals`` (windows of
-    ``window_steps`` steps laid end to end), turned into events by ``detector`` over a sweep of
-    thresholds, scored with OVLP, and the best sensitivity at FA/24h <= ``target_fa_per_24h``
+    ``window_steps`` steps laid end to end) and the threshold of ``detector`` is fitted on them
+    (:meth:`~seizure.postprocess.EventDetector.fit` with its own settings as a one-point grid,
+    OVLP, selection ``"plateau_highest"``): the best sensitivity at FA/24h <= ``target_fa_per_24h``
     is logged.
 
     Logged (epoch level): ``val_ovlp_sensitivity`` (fraction, 0 when no threshold meets the
@@ -64,7 +68,7 @@ class DevEventMetrics(L.Callback):
     window_steps : int
         Steps per inference window.
     detector : EventDetector
-        Post-processing (smoothing, minimum duration, merge gap); its threshold is swept.
+        Post-processing (smoothing, minimum duration, merge gap); a copy is fitted each time.
     target_fa_per_24h : float
     every_n_epochs : int
     n_thresholds : int
@@ -115,29 +119,28 @@ class DevEventMetrics(L.Callback):
             net.train(was_training)
         return out
 
-    def _thresholds(self, probs: list[np.ndarray]) -> np.ndarray:
-        pooled = np.concatenate([smooth(p, self.detector.step_s, self.detector.smooth_s) for p in probs if p.size])
-        grid = np.linspace(0.05, 0.95, 19)
-        if pooled.size == 0:
-            return grid
-        qs = np.quantile(pooled, np.linspace(0.5, 0.9999, self.n_thresholds))
-        return np.unique(np.round(np.concatenate([qs, grid]), 6))
+    def fit(self, probs: list[np.ndarray]) -> EventDetector:
+        """A copy of ``detector`` fitted on dev probabilities (thresholds: ``n_thresholds`` quantiles
+        of the smoothed scores and 0.05, 0.10, ..., 0.95)."""
+        det = EventDetector(**{k: getattr(self.detector, k) for k in ("step_s", "smooth_s", "min_duration_s",
+                                                                      "merge_gap_s")})
+        return det.fit(probs, self.refs, self.durations, target_fa_per_24h=self.target, metric="ovlp",
+                       selection="plateau_highest", n_thresholds=self.n_thresholds,
+                       fixed_thresholds=_DEV_THRESHOLDS)
 
     def evaluate(self, net: nn.Module) -> dict:
-        """Score ``net`` on the dev recordings: ``{"sensitivity", "fa_per_24h", "threshold"}``."""
-        probs = self.dev_probabilities(net)
-        curve = sweep(probs, self.refs, self.durations, self.detector, self._thresholds(probs), "ovlp")
-        best = best_sensitivity_at(curve, self.target)
-        if best is None:
-            low = min(curve, key=lambda r: (r["fa_per_24h"], -r["threshold"]))
-            return {"sensitivity": 0.0, "fa_per_24h": float(low["fa_per_24h"]), "threshold": float(low["threshold"])}
-        sens = best["sensitivity"]
+        """Score ``net`` on the dev recordings: ``{"sensitivity", "fa_per_24h", "threshold"}``
+        (sensitivity 0 when no threshold meets the target)."""
+        det = self.fit(self.dev_probabilities(net))
+        if not det.target_met_:
+            return {"sensitivity": 0.0, "fa_per_24h": float(det.fa_per_24h_), "threshold": float(det.threshold_)}
+        sens = det.sensitivity_
         if sens is None:  # no seizure in the dev recordings
             if not self._warned:
                 logger.warning("dev recordings hold no seizure: val_ovlp_sensitivity is logged as 0")
                 self._warned = True
             sens = 0.0
-        return {"sensitivity": float(sens), "fa_per_24h": float(best["fa_per_24h"]), "threshold": float(best["threshold"])}
+        return {"sensitivity": float(sens), "fa_per_24h": float(det.fa_per_24h_), "threshold": float(det.threshold_)}
 
     def on_validation_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         if trainer.sanity_checking or not self.entries:
@@ -158,8 +161,7 @@ class BestWeights(L.Callback):
     when fitting ends (Keras' ``restore_best_weights``)."""
 
     def __init__(self, monitor: str, mode: str = "max", min_delta: float = 0.0) -> None:
-        if mode not in ("min", "max"):
-            raise ValueError(f"mode must be 'min' or 'max', got {mode!r}")
+        check_option(mode, MONITOR_MODES, "train.early_stopping.mode")
         self.monitor, self.mode, self.min_delta = monitor, mode, float(min_delta)
         self.best: float | None = None
         self.best_epoch: int | None = None
@@ -203,7 +205,7 @@ def build_callbacks(cfg: "Config", dev_entries: Sequence["CachedRecording"] | No
     es = t.early_stopping
     if es.enabled:
         if es.monitor.startswith("val_ovlp") and not any(isinstance(c, DevEventMetrics) for c in out):
-            raise ValueError(
+            raise ParameterError(
                 f"train.early_stopping.monitor={es.monitor!r} needs train.dev_metrics.enabled and dev recordings"
             )
         sparse = es.monitor.startswith("val_ovlp") and dm.every_n_epochs > 1
