@@ -63,7 +63,8 @@ class CachedRecording:
     meta : dict
         The entry's ``meta.json``: identity, rates (Hz), duration (s), seizures and labels.
     signals : ndarray, shape (22 * k, n_times)
-        float32 TCP rows in microvolts (or feature rows), memory-mapped read-only.
+        The preprocessed TCP rows, float32 (microvolts unless a step rescales them; feature rows
+        for a feature step), memory-mapped read-only.
     """
 
     path: Path

@@ -75,7 +75,7 @@ def write_manifest(out_dir: str | os.PathLike, doc: dict) -> Path:
     out_dir : path-like
         The detection folder (it must exist).
     doc : dict
-        The manifest (JSON-serialisable; numpy scalars are written as floats).
+        The manifest; values JSON cannot encode (numpy scalars) are written through ``float``.
 
     Returns
     -------
