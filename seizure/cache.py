@@ -54,7 +54,18 @@ _PWRITE = hasattr(os, "pwrite")
 
 @dataclass
 class CachedRecording:
-    """A preprocessed recording: memory-mapped signals plus what the labels need."""
+    """A preprocessed recording: memory-mapped signals plus what the labels need.
+
+    Parameters
+    ----------
+    path : Path
+        The entry folder (``signals.npy``, ``meta.json``).
+    meta : dict
+        The entry's ``meta.json``: identity, rates (Hz), duration (s), seizures and labels.
+    signals : ndarray, shape (22 * k, n_times)
+        The preprocessed TCP rows, float32 (microvolts unless a step rescales them; feature rows
+        for a feature step), memory-mapped read-only.
+    """
 
     path: Path
     meta: dict
@@ -77,15 +88,30 @@ class CachedRecording:
 
     @property
     def key(self) -> str:
+        """Corpus key of the recording."""
         return self.meta["key"]
 
     @property
     def rows_per_channel(self) -> int:
+        """Rows per TCP channel (``k``; 1 for signals)."""
         return int(self.meta.get("rows_per_channel", 1))
 
 
 def steps_dir(cache_dir: str | os.PathLike, steps: list[dict]) -> Path:
-    """Folder of the entries made with ``steps``."""
+    """Folder of the entries made with ``steps``.
+
+    Parameters
+    ----------
+    cache_dir : path-like
+        The cache root.
+    steps : list of dict
+        Preprocessing steps (:mod:`seizure.preprocessing`).
+
+    Returns
+    -------
+    Path
+        ``cache_dir / <hash of steps and cache format>``.
+    """
     return Path(cache_dir) / config_hash({"steps": steps, "format": FORMAT})
 
 
@@ -120,7 +146,18 @@ def _stats(paths: list[str]) -> list[list]:
 
 
 def load_entry(path: str | os.PathLike) -> CachedRecording:
-    """Open a cache entry (signals memory-mapped read-only)."""
+    """Open a cache entry (signals memory-mapped read-only).
+
+    Parameters
+    ----------
+    path : path-like
+        The entry folder, holding ``meta.json`` and ``signals.npy``.
+
+    Returns
+    -------
+    CachedRecording
+        The entry.
+    """
     path = Path(path)
     meta = json.loads((path / "meta.json").read_text())
     signals = np.load(path / "signals.npy", mmap_mode="r")
@@ -199,11 +236,18 @@ def prepare_recording(
     Parameters
     ----------
     rec : Recording
+        The corpus recording (EDF, annotation files, montage, split, subject).
     steps : list of dict
         Preprocessing steps (:mod:`seizure.preprocessing`), applied after the TCP montage.
     cache_dir : path-like
+        The cache root (entries go under :func:`steps_dir`).
     label_step_s : float
         Step (s) of the per-step labels stored in the meta.
+
+    Returns
+    -------
+    CachedRecording
+        The new or reused entry.
 
     Raises
     ------
@@ -304,8 +348,11 @@ def prepare_corpus(
     Parameters
     ----------
     recordings : list of Recording
+        The corpus recordings to cache.
     steps : list of dict
+        Preprocessing steps (:mod:`seizure.preprocessing`), applied after the TCP montage.
     cache_dir : path-like
+        The cache root (entries and ``manifest.json`` go under :func:`steps_dir`).
     jobs : int
         Worker processes (``<= 1``: in this process). Long recordings are started first.
     progress : callable, optional

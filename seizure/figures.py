@@ -24,7 +24,20 @@ RC = {"font.size": 9}
 
 
 def png_bytes(fig, dpi: int = 110) -> bytes:
-    """Render and close a figure."""
+    """Render and close a figure.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure; it is closed afterwards.
+    dpi : int
+        Resolution in dots per inch.
+
+    Returns
+    -------
+    bytes
+        The PNG file content.
+    """
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
     plt.close(fig)
@@ -32,12 +45,40 @@ def png_bytes(fig, dpi: int = 110) -> bytes:
 
 
 def png_b64(fig, dpi: int = 110) -> str:
-    """Base64 PNG of a figure (closed afterwards)."""
+    """Base64 PNG of a figure (closed afterwards).
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure; it is closed afterwards.
+    dpi : int
+        Resolution in dots per inch.
+
+    Returns
+    -------
+    str
+        The PNG file content, base64-encoded (ASCII), e.g. for a ``data:`` URI.
+    """
     return base64.b64encode(png_bytes(fig, dpi)).decode("ascii")
 
 
 def save_png(fig, path: str | Path, dpi: int = 110) -> Path:
-    """Render and close a figure into a PNG file (written atomically)."""
+    """Render and close a figure into a PNG file (written atomically).
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure; it is closed afterwards.
+    path : str | Path
+        The PNG file to write (replaced if it exists).
+    dpi : int
+        Resolution in dots per inch.
+
+    Returns
+    -------
+    Path
+        ``path``.
+    """
     from seizure.storage import atomic_write_bytes
 
     path = Path(path)
@@ -57,16 +98,24 @@ def timeline_figure(
 
     Parameters
     ----------
+    title : str
+        Figure title, drawn as plain text (no math-text).
     step_s : float
         Seconds per probability step.
-    probs : dict
+    probs : dict of str to ndarray
         Detector name -> per-step (smoothed) probability, shape (n_steps,).
-    thresholds : dict
-        Detector name -> threshold (dotted line).
+    thresholds : dict of str to float
+        Detector name -> threshold (dotted line); a None value draws no line.
     refs : list of (start, stop)
         Reference seizures (seconds).
-    hyps : dict
-        Detector name -> detected events (seconds).
+    hyps : dict of str to list of (start, stop)
+        Detector name -> detected events (seconds), drawn as bars above the traces.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure (open; :func:`png_bytes` or :func:`save_png` close it). The time axis is in
+        minutes below 3 hours of signal, in hours above.
     """
     with plt.rc_context(RC):
         fig, ax = plt.subplots(figsize=(9, 2.4))
@@ -97,7 +146,28 @@ def timeline_figure(
 
 
 def timeline_png(title, step_s, probs, thresholds, refs, hyps) -> str:
-    """:func:`timeline_figure` as a base64 PNG."""
+    """:func:`timeline_figure` as a base64 PNG.
+
+    Parameters
+    ----------
+    title : str
+        Figure title, drawn as plain text.
+    step_s : float
+        Seconds per probability step.
+    probs : dict of str to ndarray
+        Detector name -> per-step probability, shape (n_steps,).
+    thresholds : dict of str to float
+        Detector name -> threshold (dotted line).
+    refs : list of (start, stop)
+        Reference seizures (seconds).
+    hyps : dict of str to list of (start, stop)
+        Detector name -> detected events (seconds).
+
+    Returns
+    -------
+    str
+        The PNG file content, base64-encoded.
+    """
     return png_b64(timeline_figure(title, step_s, probs, thresholds, refs, hyps))
 
 

@@ -28,6 +28,16 @@ def window_plan(n_steps: int, window_steps: int, margin_steps: int | None = None
     prediction has context on both sides, and each sample is processed about
     ``w / (w - 2 * margin)`` times. The default margin is ``w // 8`` (1.33 passes).
 
+    Parameters
+    ----------
+    n_steps : int
+        Steps of the recording to score.
+    window_steps : int
+        Window length in steps (cut to ``n_steps`` for a shorter recording).
+    margin_steps : int, optional
+        Steps of context kept on each side of the scored steps (default ``w // 8``; clipped to
+        ``(w - 1) // 2``).
+
     Returns
     -------
     list of (start, lo, hi)
@@ -60,7 +70,20 @@ BATCH_STEPS = 1024
 
 
 def batch_windows(window_steps: int, batch_size: int | None = None) -> int:
-    """Windows per inference batch: ``batch_size`` if given, else about ``BATCH_STEPS`` steps."""
+    """Windows per inference batch: ``batch_size`` if given, else about ``BATCH_STEPS`` steps.
+
+    Parameters
+    ----------
+    window_steps : int
+        Window length in steps.
+    batch_size : int, optional
+        Windows per batch asked for (at least 1 is used).
+
+    Returns
+    -------
+    int
+        Windows per forward pass, at least 1.
+    """
     if batch_size is not None:
         return max(1, int(batch_size))
     return max(1, BATCH_STEPS // max(1, int(window_steps)))
@@ -80,8 +103,11 @@ class WindowScheduler:
     n_steps : int
         Steps of the recording to score.
     samples_per_step : int
+        Samples of the input signal per output step.
     window_steps : int
+        Window length in steps (cut to ``n_steps`` for a shorter recording).
     margin_steps : int, optional
+        Steps of context on each side of the scored steps (see :func:`window_plan`).
     batch_size : int, optional
         Windows per forward pass (default: :func:`seizure.inference.batch_windows`).
     """
@@ -101,7 +127,13 @@ class WindowScheduler:
         self.buf_start = 0  # sample index of buf[:, 0]
 
     def feed(self, chunk: np.ndarray) -> None:
-        """Append signal (C, n) and run every window it completes."""
+        """Append signal and run every window it completes (in whole batches).
+
+        Parameters
+        ----------
+        chunk : ndarray, shape (C, n)
+            The next ``n`` samples of every input row, following the previous chunk.
+        """
         if self.buf.size == 0:
             self.buf = np.asarray(chunk, dtype=np.float32)
         else:
@@ -173,18 +205,22 @@ def predict_signals(
     net : nn.Module
         Maps (B, C, window_steps * samples_per_step) to (B, window_steps) logits.
     signals : ndarray, shape (C, n_times)
+        The preprocessed recording, one row per network input channel.
     samples_per_step : int
+        Samples of ``signals`` per output step.
     n_steps_total : int
         Steps to score (``<= n_times // samples_per_step``).
     window_steps : int
+        Window length in steps.
     margin_steps : int, optional
-        0 gives abutting windows (each sample processed once).
+        Steps of context on each side of the scored steps; 0 gives abutting windows (each sample processed once).
     batch_size : int, optional
         Windows per forward pass (default :func:`batch_windows`: about ``BATCH_STEPS`` steps).
 
     Returns
     -------
     ndarray, shape (n_steps_total,), float32 in [0, 1]
+        Steps beyond the signal's length are 0.
     """
     n = max(0, min(int(n_steps_total), signals.shape[1] // samples_per_step))
     out = np.zeros(n_steps_total, dtype=np.float32)

@@ -23,7 +23,18 @@ class LabelError(SeizureError):
 
 
 def check_rule(rule: str) -> None:
-    """Raise :class:`LabelError` unless ``rule`` is one of :data:`RULES`."""
+    """Raise :class:`LabelError` unless ``rule`` is one of :data:`RULES`.
+
+    Parameters
+    ----------
+    rule : str
+        Label rule to check.
+
+    Raises
+    ------
+    LabelError
+        Naming the rule and the accepted ones.
+    """
     if rule not in RULES:
         raise LabelError(f"label rule must be one of {list(RULES)}, got {rule!r}")
 
@@ -40,10 +51,12 @@ def overlap_labels(seizures, starts: np.ndarray, length: float, rule: str) -> np
     length : float
         Interval length, seconds.
     rule : {"any", "majority", "centre"}
+        An interval is a seizure if any of it, at least half of it, or its centre lies in a seizure.
 
     Returns
     -------
     ndarray of bool, shape (n,)
+        True for the seizure intervals.
     """
     stops = starts + length
     covered = np.zeros(len(starts))
@@ -78,6 +91,12 @@ def step_labels(
     Returns
     -------
     ndarray of uint8, shape (n_steps,)
+        1 for seizure steps, 0 otherwise.
+
+    Raises
+    ------
+    LabelError
+        For an unknown rule.
     """
     check_rule(rule)
     n = int(np.floor(duration / step_s + 1e-9))
@@ -90,10 +109,12 @@ def label_runs(labels: np.ndarray) -> list[list[int]]:
     Parameters
     ----------
     labels : ndarray, shape (n_steps,)
+        Per-step labels; any non-zero value is a seizure step.
 
     Returns
     -------
     list of [int, int]
+        ``[first, stop)`` step indices of each run, in order.
     """
     d = np.diff(np.concatenate([[0], np.asarray(labels).astype(np.int8), [0]]))
     return [[int(a), int(b)] for a, b in zip(np.flatnonzero(d == 1), np.flatnonzero(d == -1))]

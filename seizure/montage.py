@@ -65,6 +65,16 @@ def normalize_electrode(name: str) -> str:
     ``EEG FP1-REF`` -> ``FP1``; ``EEG FP1-LE`` -> ``FP1``; ``Fp1`` -> ``FP1``; ``T7`` -> ``T3``.
     Labels that are not electrodes are returned upper-cased without prefix/suffix
     (``EEG EKG1-REF`` -> ``EKG1``) and simply never match a montage electrode.
+
+    Parameters
+    ----------
+    name : str
+        An EDF channel label.
+
+    Returns
+    -------
+    str
+        The electrode name, upper case, without ``EEG`` prefix or reference suffix.
     """
     core = _PREFIX.sub("", name.strip())
     core = _SUFFIX.sub("", core).strip().upper()
@@ -72,7 +82,18 @@ def normalize_electrode(name: str) -> str:
 
 
 def electrode_map(ch_names: list[str]) -> dict[str, int]:
-    """Electrode name -> index into ``ch_names`` (first occurrence wins)."""
+    """Electrode name -> index into ``ch_names`` (first occurrence wins).
+
+    Parameters
+    ----------
+    ch_names : list of str
+        EDF channel labels (normalized with :func:`normalize_electrode`).
+
+    Returns
+    -------
+    dict of str to int
+        Normalized electrode name -> index of its first channel in ``ch_names``.
+    """
     out: dict[str, int] = {}
     for i, ch in enumerate(ch_names):
         out.setdefault(normalize_electrode(ch), i)
@@ -85,6 +106,17 @@ MONTAGES = ("01_tcp_ar", "02_tcp_le", "03_tcp_ar_a", "04_tcp_le_a", "1020", "102
 
 def tcp_pairs_for(montage_dir: str) -> tuple[tuple[str, str], ...]:
     """TCP pairs of a montage (``01_tcp_ar`` ... ``04_tcp_le_a``, ``1020``, ``1020_a``).
+
+    Parameters
+    ----------
+    montage_dir : str
+        Montage name, one of :data:`MONTAGES`.
+
+    Returns
+    -------
+    tuple of (str, str)
+        (anode, cathode) electrode pairs in TCP order: all 22, or the 20 without A1/A2 for the
+        ``_a`` montages.
 
     Raises
     ------
@@ -99,13 +131,40 @@ def tcp_pairs_for(montage_dir: str) -> tuple[tuple[str, str], ...]:
 
 
 def present_mask(montage_dir: str) -> list[bool]:
-    """For each of the 22 TCP channels, whether the montage has it."""
+    """For each of the 22 TCP channels, whether the montage has it.
+
+    Parameters
+    ----------
+    montage_dir : str
+        Montage name, one of :data:`MONTAGES`.
+
+    Returns
+    -------
+    list of bool
+        22 flags in the order of :data:`TCP_PAIRS`.
+
+    Raises
+    ------
+    MontageError
+        For a montage name not in :data:`MONTAGES`.
+    """
     pairs = set(tcp_pairs_for(montage_dir))
     return [p in pairs for p in TCP_PAIRS]
 
 
 def montage_for_channels(ch_names: list[str]) -> str:
-    """Montage of a plain 10-20 recording: ``1020`` with A1 and A2, ``1020_a`` without."""
+    """Montage of a plain 10-20 recording: ``1020`` with A1 and A2, ``1020_a`` without.
+
+    Parameters
+    ----------
+    ch_names : list of str
+        EDF channel labels of the recording.
+
+    Returns
+    -------
+    str
+        ``"1020"`` or ``"1020_a"``.
+    """
     idx = electrode_map(ch_names)
     return "1020" if "A1" in idx and "A2" in idx else "1020_a"
 

@@ -62,7 +62,7 @@ class QualityError(EdfError):
 class ChannelPlan:
     """Which EDF channels feed which TCP derivations.
 
-    Attributes
+    Parameters
     ----------
     read : tuple of str
         EDF channel labels to read, in electrode order (each electrode once).
@@ -142,6 +142,16 @@ def min_source_sfreq(steps: list[dict]) -> float:
     The recording must carry the band the filters keep: its Nyquist frequency must lie above the
     upper edge of every band-pass step (so 80 Hz for the default 0.5-40 Hz band-pass).
     Without such a step, any positive rate will do (0 is returned).
+
+    Parameters
+    ----------
+    steps : list of dict
+        Preprocessing steps (``seizure.preprocessing``); band-pass steps give ``h_freq`` in Hz.
+
+    Returns
+    -------
+    float
+        The rate in Hz the recording must exceed (twice the highest band-pass edge), or 0.
     """
     edges = [float(s["h_freq"]) for s in steps if s.get("name") == "bandpass" and s.get("h_freq")]
     return 2.0 * max(edges) if edges else 0.0
@@ -149,6 +159,15 @@ def min_source_sfreq(steps: list[dict]) -> float:
 
 def check_rate(sfreq: float, steps: list[dict], source: str | os.PathLike = "<recording>") -> None:
     """Refuse a recording sampled too slowly for ``steps`` (:func:`min_source_sfreq`).
+
+    Parameters
+    ----------
+    sfreq : float
+        Sampling rate of the recording (Hz).
+    steps : list of dict
+        Preprocessing steps (``seizure.preprocessing``).
+    source : path-like
+        The file, for the message.
 
     Raises
     ------
@@ -269,7 +288,18 @@ class RecordingSource:
             raise QualityError(f"{self.path}: flat (constant) channel(s) {flat}: no signal over the whole recording")
 
     def output_sfreq(self, steps: list[dict]) -> float:
-        """Rate (Hz) of the preprocessed signal."""
+        """Rate (Hz) of the preprocessed signal.
+
+        Parameters
+        ----------
+        steps : list of dict
+            Preprocessing steps (``seizure.preprocessing``).
+
+        Returns
+        -------
+        float
+            Output sampling rate (Hz; frame rate for a feature step).
+        """
         return output_sfreq(self.sfreq, steps)
 
     def preprocess(
@@ -362,6 +392,32 @@ class RecordingSource:
 
         Memory stays bounded for any steps; the output equals whole-recording processing wherever
         the steps' context is shorter than the margin.
+
+        Parameters
+        ----------
+        steps : list of dict
+            Preprocessing steps (``seizure.preprocessing``).
+        sink : callable
+            ``sink(offset, block)`` as in :meth:`preprocess`: consecutive float32 blocks, shape
+            (len(plan.pairs) * k, n), ``offset`` the index of the block's first output sample.
+        chunk_s : float
+            Seconds of recording per chunk (at least 1 s).
+        margin_s : float
+            Seconds of context processed on each side of a chunk and then dropped.
+
+        Returns
+        -------
+        sfreq : float
+            Output rate (Hz; frame rate for a feature step).
+        k : int
+            Rows per derivation.
+
+        Raises
+        ------
+        QualityError
+            Too low a rate for the steps, non-finite samples, or a flat electrode.
+        seizure.preprocessing.StepError
+            For bad steps, or a step returning a row count that is not a multiple of the derivations.
         """
         check_rate(self.sfreq, steps, self.path)
         try:
@@ -418,7 +474,9 @@ def expand_rows(block: np.ndarray, plan: ChannelPlan) -> np.ndarray:
     Parameters
     ----------
     block : ndarray, shape (len(plan.pairs) * k, n)
+        Rows of the computed derivations, ``k`` consecutive rows per derivation.
     plan : ChannelPlan
+        The plan the block was computed with.
 
     Returns
     -------

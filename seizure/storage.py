@@ -21,7 +21,18 @@ DISK_ERRNOS = frozenset({errno.ENOSPC, errno.EROFS, errno.EIO, errno.EDQUOT})
 
 
 def free_bytes(path: str | os.PathLike) -> int | None:
-    """Bytes free on the file system holding ``path`` (its nearest existing parent), or None."""
+    """Bytes free on the file system holding ``path`` (its nearest existing parent), or None.
+
+    Parameters
+    ----------
+    path : path-like
+        A file or folder; it need not exist yet (its nearest existing parent is asked).
+
+    Returns
+    -------
+    int | None
+        Free bytes, or None when the file system cannot be asked.
+    """
     p = Path(path).absolute()
     while not p.exists() and p != p.parent:
         p = p.parent
@@ -74,6 +85,13 @@ def reserve_space(fd: int, size: int, path: str | os.PathLike) -> None:
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
     """Write ``data`` to ``path`` through a temporary file in the same folder and a rename.
 
+    Parameters
+    ----------
+    path : path-like
+        The file to write (replaced if it exists).
+    data : bytes
+        The whole content of the file.
+
     Returns
     -------
     Path
@@ -102,5 +120,18 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
 
 
 def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
-    """:func:`atomic_write_bytes` of UTF-8 text."""
+    """:func:`atomic_write_bytes` of UTF-8 text.
+
+    Parameters
+    ----------
+    path : path-like
+        The file to write (replaced if it exists).
+    text : str
+        The whole content of the file, encoded as UTF-8.
+
+    Returns
+    -------
+    Path
+        ``path``.
+    """
     return atomic_write_bytes(path, text.encode("utf-8"))

@@ -32,6 +32,25 @@ class WindowIndex:
 
     A window covers ``n_steps`` consecutive label steps of one recording (never two), i.e.
     ``n_steps * samples_per_step`` samples starting at ``first_step * samples_per_step``.
+
+    Parameters
+    ----------
+    entries : list of CachedRecording
+        The recordings, all at one rate.
+    labels : list of ndarray
+        Per-step labels (uint8) of each recording, shape (n_usable_steps,) each.
+    rec : ndarray, shape (n_windows,)
+        Index into ``entries`` of each window's recording (int64).
+    first_step : ndarray, shape (n_windows,)
+        First label step of each window (int64).
+    n_steps : int
+        Label steps per window.
+    samples_per_step : int
+        Samples of the cached signals per label step.
+    rule : {"any", "majority", "centre"}
+        Label rule of the per-step labels (and the default of :meth:`window_labels`).
+    step_s : float
+        Step length in seconds.
     """
 
     entries: list[CachedRecording]
@@ -47,14 +66,33 @@ class WindowIndex:
         return len(self.rec)
 
     def window(self, i: int) -> tuple[np.ndarray, np.ndarray]:
-        """Signals (n_rows, n_steps * samples_per_step) view and step labels (n_steps,)."""
+        """Signals view and step labels of one window.
+
+        Parameters
+        ----------
+        i : int
+            Window number, ``0 <= i < len(self)``.
+
+        Returns
+        -------
+        signals : ndarray, shape (n_rows, n_steps * samples_per_step)
+            A view of the recording's memory-mapped signals (float32).
+        labels : ndarray, shape (n_steps,)
+            The window's per-step labels (uint8).
+        """
         r, s = int(self.rec[i]), int(self.first_step[i])
         a = s * self.samples_per_step
         x = self.entries[r].signals[:, a : a + self.n_steps * self.samples_per_step]
         return x, self.labels[r][s : s + self.n_steps]
 
     def has_seizure(self) -> np.ndarray:
-        """Boolean per window: any seizure step (under the index's step rule) inside."""
+        """Boolean per window: any seizure step (under the index's step rule) inside.
+
+        Returns
+        -------
+        ndarray of bool, shape (n_windows,)
+            True for windows holding at least one seizure step.
+        """
         out = np.zeros(len(self), dtype=bool)
         for r, lab in enumerate(self.labels):
             sel = np.flatnonzero(self.rec == r)
@@ -65,7 +103,23 @@ class WindowIndex:
 
     def window_labels(self, rule: str | None = None) -> np.ndarray:
         """One label per window (uint8) under ``rule`` (default: the index's rule), from the
-        recordings' seizure intervals: any overlap, at least half of the window, or its centre."""
+        recordings' seizure intervals: any overlap, at least half of the window, or its centre.
+
+        Parameters
+        ----------
+        rule : {"any", "majority", "centre"}, optional
+            Label rule applied to the whole window (default: :attr:`rule`).
+
+        Returns
+        -------
+        ndarray of uint8, shape (n_windows,)
+            1 for seizure windows, 0 otherwise.
+
+        Raises
+        ------
+        seizure.labels.LabelError
+            For an unknown rule.
+        """
         rule = rule or self.rule
         check_rule(rule)
         out = np.zeros(len(self), dtype=np.uint8)
@@ -78,7 +132,13 @@ class WindowIndex:
         return out
 
     def subjects(self) -> np.ndarray:
-        """Subject of each window (from the cache meta)."""
+        """Subject of each window (from the cache meta).
+
+        Returns
+        -------
+        ndarray of object, shape (n_windows,)
+            The ``subject`` of each window's recording (its cache key when the meta has none).
+        """
         names = np.array([e.meta.get("subject", e.key) for e in self.entries], dtype=object)
         return names[self.rec] if len(self) else np.zeros(0, dtype=object)
 
@@ -96,6 +156,11 @@ def build_windows(
         Seconds; ``window_s`` and ``stride_s`` are rounded to whole steps.
     rule : {"any", "majority", "centre"}
         Label rule of the per-step labels.
+
+    Returns
+    -------
+    WindowIndex
+        Windows of ``round(window_s / step_s)`` steps over the steps each recording fully covers.
 
     Raises
     ------
@@ -133,6 +198,7 @@ def sampling_weights(
     Parameters
     ----------
     index : WindowIndex
+        The windows to weight.
     seizure_share : float
         Target share in [0, 1) of seizure windows (label ``rule``) per draw; 0 keeps the natural
         share. Ignored when the index has only one class.
@@ -145,7 +211,13 @@ def sampling_weights(
 
     Returns
     -------
-    ndarray of float64, shape (n_windows,), summing to 1.
+    ndarray of float64, shape (n_windows,)
+        Draw probabilities summing to 1 (empty for an empty index).
+
+    Raises
+    ------
+    WindowError
+        For ``seizure_share`` outside [0, 1).
     """
     if not 0.0 <= seizure_share < 1.0:
         raise WindowError(f"seizure_share must be in [0, 1), got {seizure_share}")

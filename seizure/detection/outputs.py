@@ -27,7 +27,19 @@ MANIFEST = "detections.json"
 
 
 def write_probs(path: Path, probs: np.ndarray, step_s: float, smoothed: np.ndarray) -> None:
-    """Probability trace as CSV: ``start_s,probability,smoothed`` (one row per step)."""
+    """Probability trace as CSV: ``start_s,probability,smoothed`` (one row per step).
+
+    Parameters
+    ----------
+    path : Path
+        The CSV file to write (atomically).
+    probs : ndarray, shape (n_steps,)
+        Per-step seizure probability from the network.
+    step_s : float
+        Seconds per step; row ``i`` starts at ``i * step_s`` seconds.
+    smoothed : ndarray, shape (n_steps,)
+        The same probability after the operating point's smoothing.
+    """
     t = np.arange(probs.size) * step_s
     body = np.column_stack([t, probs, smoothed])
     buf = io.StringIO()
@@ -36,7 +48,18 @@ def write_probs(path: Path, probs: np.ndarray, step_s: float, smoothed: np.ndarr
 
 
 def read_probs(path: str | os.PathLike) -> np.ndarray:
-    """The ``probability`` column of a trace written by :func:`write_probs` (or a ``.npy`` array)."""
+    """The ``probability`` column of a trace written by :func:`write_probs` (or a ``.npy`` array).
+
+    Parameters
+    ----------
+    path : path-like
+        A ``.csv`` trace from :func:`write_probs`, or a ``.npy`` file holding the probabilities.
+
+    Returns
+    -------
+    ndarray, shape (n_steps,)
+        Per-step probability as float64 (empty for a trace without rows).
+    """
     path = Path(path)
     if path.suffix == ".npy":
         return np.load(path).astype(np.float64)
@@ -45,7 +68,20 @@ def read_probs(path: str | os.PathLike) -> np.ndarray:
 
 
 def write_manifest(out_dir: str | os.PathLike, doc: dict) -> Path:
-    """Write ``detections.json`` atomically."""
+    """Write ``detections.json`` atomically.
+
+    Parameters
+    ----------
+    out_dir : path-like
+        The detection folder (it must exist).
+    doc : dict
+        The manifest; values JSON cannot encode (numpy scalars) are written through ``float``.
+
+    Returns
+    -------
+    Path
+        The manifest file, ``out_dir / MANIFEST``.
+    """
     return atomic_write_text(Path(out_dir) / MANIFEST, json.dumps(doc, indent=1, default=float))
 
 
@@ -63,13 +99,22 @@ def write_timeline(
     Parameters
     ----------
     path : path-like
+        The PNG file to write (atomically).
     title : str
+        Figure title (plain text, usually the recording name).
     step_s : float
         Seconds per probability step.
     smoothed : ndarray, shape (n_steps,)
+        Smoothed per-step seizure probability.
     threshold : float
+        Decision threshold, drawn as a dotted line.
     refs, events : list of (start, stop)
         Reference seizures and detections, seconds.
+
+    Returns
+    -------
+    Path
+        ``path``.
     """
     from seizure.figures import save_png, timeline_figure
 

@@ -35,6 +35,11 @@ DURATION_MATCH_S = EDF_DURATION_TOLERANCE_S
 def find_edfs(inputs: list[str | os.PathLike]) -> tuple[list[Path], list[dict]]:
     """EDF files named directly or found (recursively, sorted) under folders.
 
+    Parameters
+    ----------
+    inputs : list of path-like
+        EDF files and folders to search (``*.edf``, any letter case, at any depth).
+
     Returns
     -------
     edfs : list of Path
@@ -80,13 +85,17 @@ def detect_recording(
     Parameters
     ----------
     edf : path-like
+        The EDF recording; a reference annotation beside it (``.csv_bi``) is used when found.
     detector : Detector
+        The loaded detector (network, preprocessing steps and operating point).
     out_dir : path-like
         Detection folder (``hyp/``, ``probs/``, ``timelines/`` are created).
     chunk_s : float
         Seconds of signal processed at a time (memory bound).
     timeline : bool
         Draw the timeline PNG.
+    progress : callable, optional
+        Called with (seconds done, seconds total) after each chunk of signal.
 
     Returns
     -------

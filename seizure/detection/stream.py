@@ -50,6 +50,12 @@ def stream_probabilities(
         Inference window in steps.
     duration : float, optional
         Seconds to score (default: the EDF's own length); ``floor(duration / step_s)`` steps.
+    chunk_s : float
+        Seconds of signal read and preprocessed at a time (bounds memory).
+    margin_s : float
+        Seconds of context on each side of a chunk for feature steps (built-in filters stream exactly).
+    batch_size : int, optional
+        Windows per forward pass (default: :func:`seizure.inference.batch_windows`).
     progress : callable, optional
         Called with (seconds done, seconds total) after each chunk.
 

@@ -45,6 +45,23 @@ MONOTONIC = frozenset({"elu", "relu", "leaky_relu", "selu", "tanh"})
 
 
 def make_activation(name: str) -> nn.Module:
+    """A new activation layer from its name.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`ACTIVATIONS`.
+
+    Returns
+    -------
+    nn.Module
+        The activation, with its default parameters.
+
+    Raises
+    ------
+    ValueError
+        For an unknown name, listing the known ones.
+    """
     try:
         return ACTIVATIONS[name]()
     except KeyError:
@@ -55,6 +72,18 @@ def pool_factors(samples_per_step: int, n_blocks: int) -> list[int]:
     """Split ``samples_per_step`` into ``n_blocks`` integer pooling factors whose product is exact.
 
     Larger factors first; e.g. 100 samples per step in 3 blocks -> [5, 5, 4].
+
+    Parameters
+    ----------
+    samples_per_step : int
+        Samples (or frames) of input per output step: the product of the factors.
+    n_blocks : int
+        Number of blocks that pool.
+
+    Returns
+    -------
+    list of int
+        ``n_blocks`` factors in decreasing order (1 for blocks left without a prime factor).
     """
     factors: list[int] = []
     n = samples_per_step
@@ -160,6 +189,30 @@ class RawFrontEnd(nn.Module):
         -> block k: conv (1, kernel), stride p_k if k <= strided_blocks [+ BatchNorm2d]
            + activation [+ pool (1, p_k) if k > strided_blocks]                 -> (B, F_k, C, T / (p_1..p_k))
         -> (B, F_K, C, S)
+
+    Parameters
+    ----------
+    samples_per_step : int
+        Input samples per output step (``sps``), split into the blocks' factors by :func:`pool_factors`.
+    conv_channels : list of int
+        Filters of each block (``F_1 .. F_K``); at least one block.
+    kernel_size : int
+        Odd kernel length in samples of the pooling blocks (and of strided blocks after the first).
+    activation : str
+        A key of :data:`ACTIVATIONS`.
+    pooling : {"max", "avg"}
+        Pooling over time of the blocks that do not stride.
+    batch_norm : bool
+        Batch normalization after every convolution.
+    strided_blocks : int
+        Leading blocks that reduce the rate by their convolution stride instead of pooling.
+    first_kernel_size : int
+        Odd kernel length in samples of the first block when it strides.
+
+    Raises
+    ------
+    ValueError
+        For no block, a negative ``strided_blocks`` or an even kernel size.
     """
 
     def __init__(
@@ -207,6 +260,18 @@ class RawFrontEnd(nn.Module):
         self._register_load_state_dict_pre_hook(_conv1d_to_conv2d)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Apply the blocks.
+
+        Parameters
+        ----------
+        x : torch.Tensor
+            Raw signal, shape (B, C, S * samples_per_step).
+
+        Returns
+        -------
+        torch.Tensor
+            Per-channel features at the step rate, shape (B, F_K, C, S).
+        """
         return run_conv2d_blocks(self.conv, x, self.training)
 
 
@@ -233,7 +298,34 @@ def _conv1d_to_conv2d(state_dict, prefix, *args) -> None:
 
 class LfccFrontEnd(nn.Module):
     """2-D convolutions over one channel's (frame, feature) image, then 1-D convolutions over
-    frames: (N, 1, S * fps, k) -> (N, F_K, S) (see the module docstring)."""
+    frames: (N, 1, S * fps, k) -> (N, F_K, S) (see the module docstring).
+
+    Parameters
+    ----------
+    frames_per_step : int
+        Feature frames per output step (``fps``), split into the pooling factors of all blocks.
+    n_features : int
+        Features per frame (``k``; 26 for the default LFCC step).
+    conv2d_channels : list of int
+        Filters of each 2-D block (``E_1 .. E_J``).
+    conv2d_kernel : tuple of (int, int)
+        Odd 2-D kernel size (frames, features).
+    conv_channels : list of int
+        Filters of each 1-D block (``F_1 .. F_K``); with ``conv2d_channels``, at least one block.
+    kernel_size : int
+        Odd kernel length in frames of the 1-D blocks.
+    activation : str
+        A key of :data:`ACTIVATIONS`.
+    pooling : {"max", "avg"}
+        Pooling of every block.
+    batch_norm : bool
+        Normalize the input features (no affine) and batch-normalize after every convolution.
+
+    Raises
+    ------
+    ValueError
+        For no block at all or an even kernel size.
+    """
 
     def __init__(
         self,
@@ -279,6 +371,18 @@ class LfccFrontEnd(nn.Module):
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Apply the 2-D then the 1-D blocks.
+
+        Parameters
+        ----------
+        x : torch.Tensor
+            One (frame, feature) image per channel, shape (N, 1, S * frames_per_step, n_features).
+
+        Returns
+        -------
+        torch.Tensor
+            Features at the step rate, shape (N, F_K, S).
+        """
         if isinstance(self.norm, nn.BatchNorm2d):  # normalize each feature: (N, k, n, 1)
             x = self.norm(x.permute(0, 3, 2, 1)).permute(0, 3, 2, 1)
         h = run_conv2d_blocks(self.conv2d, x[:, 0].contiguous(), self.training)  # (N, E_J, n', k_J)

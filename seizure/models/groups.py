@@ -33,7 +33,19 @@ _RNNS = (nn.LSTM, nn.GRU, nn.RNN, MinimalRNN)
 
 @dataclass
 class ParamInfo:
-    """One parameter tensor, its group and the number of gate blocks stacked along its rows."""
+    """One parameter tensor, its group and the number of gate blocks stacked along its rows.
+
+    Parameters
+    ----------
+    name : str
+        Dotted parameter name, as ``net.named_parameters()`` gives it.
+    param : nn.Parameter
+        The tensor.
+    group : str
+        One of :data:`GROUPS`, or ``"other"``.
+    blocks : int
+        Gate blocks stacked along dim 0 (the gates of a recurrent hidden matrix; else 1).
+    """
 
     name: str
     param: nn.Parameter
@@ -43,6 +55,11 @@ class ParamInfo:
 
 def parameter_groups(net: nn.Module) -> list[ParamInfo]:
     """Classify every parameter of ``net`` (see the module docstring for the groups).
+
+    Parameters
+    ----------
+    net : nn.Module
+        The network.
 
     Returns
     -------

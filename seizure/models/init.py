@@ -82,7 +82,19 @@ TRUNC_STD_FACTOR = 0.8796256610342398  # std of a standard normal truncated at +
 
 @dataclass
 class InitParams:
-    """Parameters some initializers take (each ignores the others)."""
+    """Parameters some initializers take (each ignores the others).
+
+    Parameters
+    ----------
+    gain : float
+        Scale of ``orthogonal`` and ``identity``.
+    critical_sigma_b : float
+        Bias standard deviation of ``critical_orthogonal`` (:func:`critical_gain`).
+    chrono_max_steps : float
+        ``T_max`` of ``chrono``: the longest dependency, in recurrent steps.
+    gate_bias_value : float
+        Keep-gate bias of ``keep_gate``.
+    """
 
     gain: float = 1.0
     critical_sigma_b: float = 0.0
@@ -92,7 +104,20 @@ class InitParams:
 
 @dataclass(frozen=True)
 class Initializer:
-    """A registry entry: ``fn`` fills a tensor (``target="tensor"``) or a layer's gate biases."""
+    """A registry entry: ``fn`` fills a tensor (``target="tensor"``) or a layer's gate biases.
+
+    Parameters
+    ----------
+    name : str
+        Registry key.
+    fn : callable
+        ``fn(t, fan_in, fan_out, params)`` filling tensor ``t`` in place (``target="tensor"``), or
+        ``fn(recurrent, params)`` setting the gate biases of a recurrent layer (``"gate_bias"``).
+    target : {"tensor", "gate_bias"}
+        What ``fn`` initializes.
+    formula : str
+        The distribution, for documentation and run records.
+    """
 
     name: str
     fn: Callable
@@ -101,7 +126,18 @@ class Initializer:
 
 
 def compute_fans(shape: tuple[int, ...]) -> tuple[int, int]:
-    """Keras-style ``(fan_in, fan_out)`` of a PyTorch-layout tensor shape (see module docstring)."""
+    """Keras-style ``(fan_in, fan_out)`` of a PyTorch-layout tensor shape (see module docstring).
+
+    Parameters
+    ----------
+    shape : tuple of int
+        Tensor shape: (out, in, *kernel), (G * H, in) or (n,).
+
+    Returns
+    -------
+    fan_in, fan_out : int
+        ``in * prod(kernel)`` and ``out * prod(kernel)``; ``n`` and ``n`` for a vector, 1 and 1 for a scalar.
+    """
     if len(shape) == 0:
         return 1, 1
     if len(shape) == 1:
@@ -150,6 +186,16 @@ def critical_gain(sigma_b: float = 0.0) -> float:
     has the fixed point ``q* = sigma_w^2 E[tanh(sqrt(q*) z)^2] + sigma_b^2`` and perturbations grow
     by ``chi = sigma_w^2 E[tanh'(sqrt(q*) z)^2]`` per step; ``chi = 1`` is critical. With
     ``sigma_b = 0`` this is ``sigma_w = 1``; larger bias noise needs a slightly larger gain.
+
+    Parameters
+    ----------
+    sigma_b : float
+        Standard deviation of the biases.
+
+    Returns
+    -------
+    float
+        The critical ``sigma_w`` (1 for ``sigma_b <= 0``).
     """
     if sigma_b <= 0:
         return 1.0
@@ -294,6 +340,18 @@ def init_tensor(name: str, t: torch.Tensor, blocks: int = 1, params: InitParams 
     blocks : int
         Number of gate blocks stacked along dim 0; each is filled on its own (so each block of a
         recurrent matrix is orthogonal), with the fans of the whole tensor.
+    params : InitParams, optional
+        Parameters of the initializers that take any (default: ``InitParams()``).
+
+    Returns
+    -------
+    Tensor
+        ``t``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown name or a tensor whose rows do not split into ``blocks``.
     """
     init = INITIALIZERS.get(name)
     if init is None or init.target != "tensor":
@@ -326,6 +384,7 @@ def initialize(
     Parameters
     ----------
     net : nn.Module
+        The network, initialized in place.
     conv, rnn_input, rnn_hidden, bias, output : str
         A tensor initializer per group, or ``"default"`` to keep PyTorch's own initialization.
         ``rnn_hidden`` is applied per gate block.

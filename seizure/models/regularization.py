@@ -21,6 +21,16 @@ class GaussianNoise(nn.Module):
     """Add N(0, std^2) noise while training (Keras ``GaussianNoise``); identity in evaluation.
 
     Shape is unchanged: any (B, ...) -> (B, ...).
+
+    Parameters
+    ----------
+    std : float
+        Standard deviation of the noise, in the units of the input (0: no noise).
+
+    Raises
+    ------
+    ValueError
+        For a negative ``std``.
     """
 
     def __init__(self, std: float = 0.0) -> None:
@@ -30,11 +40,30 @@ class GaussianNoise(nn.Module):
         self.std = float(std)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Add the noise in training mode.
+
+        Parameters
+        ----------
+        x : torch.Tensor
+            Input of any shape (B, ...).
+
+        Returns
+        -------
+        torch.Tensor
+            ``x`` plus fresh noise (training, ``std > 0``), else ``x`` itself; same shape.
+        """
         if self.training and self.std > 0:
             return x + self.std * torch.randn_like(x)
         return x
 
     def extra_repr(self) -> str:
+        """The module's setting in its printed form.
+
+        Returns
+        -------
+        str
+            ``"std=<std>"``.
+        """
         return f"std={self.std}"
 
 
@@ -42,6 +71,23 @@ def penalized_parameters(net: nn.Module, groups: Iterable[str] = KERNEL_GROUPS) 
     """Kernels of ``net`` in the given groups (never biases or normalization parameters).
 
     Frozen parameters (``requires_grad=False``) are left out: a penalty cannot change them.
+
+    Parameters
+    ----------
+    net : nn.Module
+        The network.
+    groups : iterable of str
+        Kernel groups to penalize, a subset of :data:`seizure.models.groups.KERNEL_GROUPS`.
+
+    Returns
+    -------
+    list of nn.Parameter
+        The trainable kernels of those groups, in ``net.named_parameters()`` order.
+
+    Raises
+    ------
+    ValueError
+        For a group that is not a kernel group.
     """
     groups = tuple(groups)
     bad = [g for g in groups if g not in KERNEL_GROUPS]
@@ -55,8 +101,21 @@ def kernel_penalties(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Keras-style weight penalties ``l1 * sum |w|`` and ``l2 * sum w^2`` over ``params``.
 
-    Returns two scalar tensors (zero, without graph, when the coefficient is 0). With both
-    coefficients positive this is Keras' ``l1_l2`` regularizer.
+    With both coefficients positive this is Keras' ``l1_l2`` regularizer.
+
+    Parameters
+    ----------
+    params : list of nn.Parameter
+        The penalized kernels (:func:`penalized_parameters`).
+    l1 : float
+        Coefficient of the sum of absolute values (0: no L1 term).
+    l2 : float
+        Coefficient of the sum of squares (0: no L2 term).
+
+    Returns
+    -------
+    l1_penalty, l2_penalty : torch.Tensor
+        Scalar tensors; zero, without graph, when the coefficient is 0 or ``params`` is empty.
     """
     ref = params[0] if params else torch.zeros(())
     zero = ref.new_zeros(())

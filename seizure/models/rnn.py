@@ -57,7 +57,22 @@ KEEP_GATE: dict[str, str] = {"lstm": "forget", "gru": "update", "minimal_rnn": "
 
 
 def gate_slice(cell: str, gate: str, hidden_size: int) -> slice:
-    """Rows of a stacked (G * H, ...) matrix or (G * H,) bias that belong to ``gate``."""
+    """Rows of a stacked (G * H, ...) matrix or (G * H,) bias that belong to ``gate``.
+
+    Parameters
+    ----------
+    cell : str
+        A key of :data:`CELLS`.
+    gate : str
+        One of the cell's gate blocks (``CELLS[cell]``).
+    hidden_size : int
+        Units per gate block (``H``).
+
+    Returns
+    -------
+    slice
+        Rows ``[i * H, (i + 1) * H)`` with ``i`` the gate's block index.
+    """
     i = CELLS[cell].index(gate)
     return slice(i * hidden_size, (i + 1) * hidden_size)
 
@@ -65,7 +80,21 @@ def gate_slice(cell: str, gate: str, hidden_size: int) -> slice:
 class MinimalRNN(nn.Module):
     """Stacked minimalRNN layers with PyTorch-style parameters (see the module docstring).
 
-    Input (B, S, I) with ``batch_first``; output (B, S, H * directions) and the final state.
+    Input (B, S, I) with ``batch_first``; output (B, S, H * directions), with None in place of
+    the final state (the call returns a pair, as PyTorch's recurrent layers do).
+
+    Parameters
+    ----------
+    input_size : int
+        Features per input step (``I``).
+    hidden_size : int
+        Units per layer and direction (``H``).
+    num_layers : int
+        Stacked layers.
+    bidirectional : bool
+        Add a backward direction to every layer.
+    dropout : float
+        Dropout on the outputs of every layer but the last, while training.
     """
 
     def __init__(
@@ -100,6 +129,20 @@ class MinimalRNN(nn.Module):
             nn.init.uniform_(p, -bound, bound)
 
     def forward(self, x: torch.Tensor):
+        """Run every layer over the sequence.
+
+        Parameters
+        ----------
+        x : torch.Tensor
+            Input sequence, shape (B, S, input_size).
+
+        Returns
+        -------
+        output : torch.Tensor
+            Last layer's states, shape (B, S, hidden_size * directions).
+        state : None
+            No final state is returned.
+        """
         out = run_layers(self, "minimal_rnn", x, 0.0)
         return out, None
 
@@ -179,8 +222,11 @@ class Recurrent(nn.Module):
     Parameters
     ----------
     cell : {"lstm", "gru", "minimal_rnn", "rnn_tanh", "rnn_relu"}
+        The recurrent cell (a key of :data:`CELLS`).
     input_size, hidden_size, num_layers : int
+        Features per input step (``I``), units per layer and direction (``H``), stacked layers.
     bidirectional : bool
+        Add a backward direction to every layer.
     dropout : float
         Dropout on the outputs of every layer but the last (as PyTorch's ``dropout``).
     recurrent_dropout : float
@@ -188,6 +234,11 @@ class Recurrent(nn.Module):
     trainable : bool
         False freezes every recurrent parameter (a reservoir: fixed random recurrent weights,
         trained front end and read-out; Gallicchio & Scardapane 2020).
+
+    Raises
+    ------
+    ValueError
+        For an unknown cell or ``recurrent_dropout`` outside [0, 1).
     """
 
     def __init__(
@@ -226,10 +277,12 @@ class Recurrent(nn.Module):
 
     @property
     def n_gates(self) -> int:
+        """Gate blocks per stacked matrix (``G``)."""
         return len(CELLS[self.cell])
 
     @property
     def output_size(self) -> int:
+        """Features per output step (``H * directions``)."""
         return self.hidden_size * (2 if self.core.bidirectional else 1)
 
     def gate_biases(self) -> list[tuple[torch.Tensor | None, torch.Tensor]]:
@@ -248,7 +301,18 @@ class Recurrent(nn.Module):
         return out
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """(B, S, I) -> (B, S, H * directions)."""
+        """(B, S, I) -> (B, S, H * directions).
+
+        Parameters
+        ----------
+        x : torch.Tensor
+            Input sequence, shape (B, S, input_size).
+
+        Returns
+        -------
+        torch.Tensor
+            Last layer's states, shape (B, S, hidden_size * directions).
+        """
         loop = self.cell == "minimal_rnn" or self.use_loop or (self.training and self.recurrent_dropout > 0)
         if loop:
             return run_layers(self.core, self.cell, x, self.recurrent_dropout)

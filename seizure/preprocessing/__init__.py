@@ -60,6 +60,14 @@ __all__ = ["STEPS", "StepError", "apply_steps", "stream_steps", "output_sfreq", 
 def check_steps(steps: list[dict], sfreq: float | None = None) -> None:
     """Validate names and parameters of built-in steps (and rates when ``sfreq`` is given, Hz).
 
+    Parameters
+    ----------
+    steps : list of dict
+        Each ``{"name": <key of STEPS>, **params}``; only built-in steps have their parameters checked.
+    sfreq : float, optional
+        Input sampling rate in Hz; when given, every band-pass upper edge must lie below the
+        Nyquist frequency of the rate at that point of the pipeline.
+
     Raises
     ------
     StepError
@@ -117,8 +125,9 @@ def stream_steps(
     n_times : int
         Samples per channel of the source.
     n_channels : int
+        Rows the source returns.
     sfreq : float
-        Hz.
+        Sampling rate of the source, Hz.
     steps : list of dict
         Built-in steps only (:func:`is_streamable`).
     sink : callable
@@ -186,7 +195,7 @@ def apply_steps(data: np.ndarray, sfreq: float, steps: list[dict]) -> tuple[np.n
     data : ndarray, shape (n_channels, n_times)
         Microvolts.
     sfreq : float
-        Hz.
+        Sampling rate of ``data``, Hz.
     steps : list of dict
         Each ``{"name": <key of STEPS>, **params}``.
 
@@ -195,7 +204,12 @@ def apply_steps(data: np.ndarray, sfreq: float, steps: list[dict]) -> tuple[np.n
     data : ndarray, shape (n_rows, n_times_out), float32
         ``n_rows == n_channels`` for built-in steps.
     sfreq : float
-        Hz.
+        Output rate, Hz (frame rate after a feature step).
+
+    Raises
+    ------
+    StepError
+        For an unknown step, bad parameters or non-finite output.
     """
     data = np.asarray(data)
     i = 0

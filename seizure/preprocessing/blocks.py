@@ -91,7 +91,33 @@ _LOADED: dict = {}  # (frozen steps, sfreq) -> geometry, in this process (forked
 
 def geometry_for(spectral: list[dict], sfreq: float, response_dir=None):
     """:func:`_geometry`, memoized in the process and on disk in ``response_dir`` when given (so
-    that worker processes and later runs do not redesign the filters)."""
+    that worker processes and later runs do not redesign the filters).
+
+    Parameters
+    ----------
+    spectral : list of dict
+        A run of ``resample``/``bandpass``/``notch`` steps, fused into one stage.
+    sfreq : float
+        Input sampling rate in Hz.
+    response_dir : path-like, optional
+        Folder of the designed responses (``response-<hash>.npz``); an unreadable file is redesigned.
+
+    Returns
+    -------
+    stage : _Spectral
+        The fused stage: its steps, input and output rates (Hz) and resampling ratio ``up / down``.
+    m : int
+        Block multiplier: a block is ``down * m`` input samples and ``up * m`` output samples.
+    k : int
+        Margin multiplier: blocks overlap by ``k * down`` input (``k * up`` output) samples on each side.
+    resp : ndarray, shape (up * m // 2 + 1,)
+        Zero-phase response of the stage on the real-FFT bins of an output block, float32.
+
+    Raises
+    ------
+    StepError
+        When the rate change is not a ratio of integers up to 1000.
+    """
     frozen = _freeze(spectral)
     if response_dir is None:
         return _geometry(frozen, sfreq)
@@ -124,7 +150,17 @@ def geometry_for(spectral: list[dict], sfreq: float, response_dir=None):
 
 def design(steps: list[dict], sfreq: float, response_dir=None) -> None:
     """Design (and memoize) the filters that ``steps`` need at input rate ``sfreq`` (Hz), so that
-    forked worker processes inherit them instead of designing them again."""
+    forked worker processes inherit them instead of designing them again.
+
+    Parameters
+    ----------
+    steps : list of dict
+        Preprocessing steps; the first fused spectral run (:func:`split_steps`) is designed.
+    sfreq : float
+        Input sampling rate in Hz.
+    response_dir : path-like, optional
+        Folder where the designed responses are kept between processes (see :func:`geometry_for`).
+    """
     spectral = split_steps(steps)[1]
     if spectral and any(s["name"] != "resample" or abs(float(s["sfreq"]) - sfreq) > 1e-9 for s in spectral):
         geometry_for(spectral, float(sfreq), response_dir)
@@ -154,7 +190,33 @@ def _padded(source: Callable[[int, int], np.ndarray], n: int, a: int, b: int) ->
 
 
 def spectral_blocks(source, n_in: int, n_ch: int, stage: _Spectral, m: int, k: int, resp: np.ndarray):
-    """Yield ``(offset, block)`` of the output, float32, covering ``ceil(n_in * up / down)`` samples."""
+    """Yield ``(offset, block)`` of the output, float32, covering ``ceil(n_in * up / down)`` samples.
+
+    Parameters
+    ----------
+    source : callable
+        ``source(start, stop)`` returns input samples ``[start, stop)``, shape (n_ch, stop - start);
+        the ends are reflection-padded here.
+    n_in : int
+        Input samples per channel.
+    n_ch : int
+        Channels (rows) of the source.
+    stage : _Spectral
+        The fused stage (from :func:`geometry_for`).
+    m : int
+        Block multiplier (from :func:`geometry_for`).
+    k : int
+        Margin multiplier (from :func:`geometry_for`).
+    resp : ndarray, shape (up * m // 2 + 1,)
+        Response of the stage on the real-FFT bins of an output block (from :func:`geometry_for`).
+
+    Yields
+    ------
+    offset : int
+        Index of the block's first output sample.
+    block : ndarray, shape (n_ch, n)
+        Consecutive output samples (a view of the block's inverse FFT).
+    """
     from scipy import fft
 
     up, down = stage.up, stage.down
@@ -178,6 +240,20 @@ def spectral_blocks(source, n_in: int, n_ch: int, stage: _Spectral, m: int, k: i
 
 
 def pointwise(block: np.ndarray, steps: list[dict]) -> np.ndarray:
+    """Apply ``scale`` and ``clip`` steps to a block in place.
+
+    Parameters
+    ----------
+    block : ndarray, shape (n_channels, n)
+        float32 samples; modified in place.
+    steps : list of dict
+        Pointwise steps only (``scale`` multiplies by ``factor``, anything else clips to ``limit``).
+
+    Returns
+    -------
+    ndarray, shape (n_channels, n)
+        ``block``.
+    """
     for step in steps:
         if step["name"] == "scale":
             block *= np.float32(step["factor"])
@@ -189,7 +265,18 @@ def pointwise(block: np.ndarray, steps: list[dict]) -> np.ndarray:
 def split_steps(steps: list[dict]) -> tuple[list, list, list, list]:
     """``(pre, spectral, post, rest)``: one streaming pass runs pointwise ``pre``, the fused
     ``spectral`` run and pointwise ``post``; ``rest`` needs another pass. ``scale`` steps inside the
-    spectral run commute with it and move to the front of ``post``."""
+    spectral run commute with it and move to the front of ``post``.
+
+    Parameters
+    ----------
+    steps : list of dict
+        Built-in preprocessing steps.
+
+    Returns
+    -------
+    pre, spectral, post, rest : list of dict
+        The four parts; ``pre + spectral + post + rest`` holds every step of ``steps``.
+    """
     i = 0
     while i < len(steps) and steps[i]["name"] in POINTWISE_STEPS:
         i += 1

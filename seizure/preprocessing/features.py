@@ -47,6 +47,29 @@ def lfcc_filterbank(n_filters: int, n_fft: int, sfreq: float, fmin: float = 0.0,
 
     Filter j peaks at ``fmin + (j + 1) * delta`` with ``delta = (fmax - fmin) / (n_filters + 1)``
     and falls linearly to 0 at the neighbouring peaks.
+
+    Parameters
+    ----------
+    n_filters : int
+        Number of triangular filters.
+    n_fft : int
+        FFT size; the filters weight its ``n_fft // 2 + 1`` one-sided bins.
+    sfreq : float
+        Sampling rate in Hz.
+    fmin : float
+        Lower edge of the filterbank in Hz.
+    fmax : float, optional
+        Upper edge of the filterbank in Hz (default: Nyquist, ``sfreq / 2``).
+
+    Returns
+    -------
+    ndarray, shape (n_filters, n_fft // 2 + 1)
+        Filter weights in [0, 1], one row per filter.
+
+    Raises
+    ------
+    StepError
+        Unless ``0 <= fmin < fmax <= sfreq / 2``.
     """
     fmax = sfreq / 2.0 if fmax is None else float(fmax)
     if not 0.0 <= fmin < fmax <= sfreq / 2.0 + 1e-9:
@@ -59,7 +82,25 @@ def lfcc_filterbank(n_filters: int, n_fft: int, sfreq: float, fmin: float = 0.0,
 
 def deltas(x: np.ndarray, width: int = 2) -> np.ndarray:
     """Regression deltas along the last axis: ``d_t = sum_n n (x_{t+n} - x_{t-n}) / (2 sum_n n^2)``,
-    n = 1..width, with the first and last frames repeated beyond the edges."""
+    n = 1..width, with the first and last frames repeated beyond the edges.
+
+    Parameters
+    ----------
+    x : ndarray, shape (..., n_frames)
+        Features over frames (the last axis).
+    width : int
+        Frames on each side in the regression (at least 1).
+
+    Returns
+    -------
+    ndarray, shape (..., n_frames)
+        The deltas, float64.
+
+    Raises
+    ------
+    StepError
+        For ``width < 1``.
+    """
     if width < 1:
         raise StepError(f"delta width must be >= 1, got {width}")
     n_t = x.shape[-1]
@@ -81,7 +122,18 @@ def _running_range(e: np.ndarray, span: int) -> np.ndarray:
 
 
 def lfcc_feature_names(n_cepstra: int = 7) -> list[str]:
-    """Names of the k rows of one channel, in output order."""
+    """Names of the k rows of one channel, in output order.
+
+    Parameters
+    ----------
+    n_cepstra : int
+        Cepstra kept by :func:`lfcc` (c1..c_n).
+
+    Returns
+    -------
+    list of str
+        ``3 * n_cepstra + 5`` names: base features, their deltas (``d_``), second deltas (``dd_``).
+    """
     base = [f"c{i}" for i in range(1, n_cepstra + 1)] + ["E", "dE"]
     return base + [f"d_{n}" for n in base] + [f"dd_{n}" for n in base[:-1]]
 
@@ -121,6 +173,8 @@ def lfcc(
         Frames on each side in the delta regression.
     diff_energy_frames : int
         Frames spanned by the differential energy.
+    eps : float
+        Added to the filter and frame energies before the log (keeps silent frames finite).
 
     Returns
     -------

@@ -121,7 +121,25 @@ def _mne_fir(kind: str, sfreq: float, a, b) -> np.ndarray:
 def mne_kernel(kind: str, sfreq: float, a: float | None, b: float | None) -> np.ndarray:
     """Zero-phase FIR kernel of MNE's band-pass (a, b) or notch (a = freq), centred, odd length
     (the taps above 1e-12 of the largest: the impulse response of ``mne.filter.filter_data`` /
-    ``notch_filter``, designed directly by :func:`_mne_fir`)."""
+    ``notch_filter``, designed directly by :func:`_mne_fir`).
+
+    Parameters
+    ----------
+    kind : {"bandpass", "notch"}
+        The filter.
+    sfreq : float
+        Sampling rate in Hz.
+    a : float | None
+        Band-pass: high-pass edge in Hz (None for a low-pass). Notch: the notch frequency in Hz,
+        its harmonics below Nyquist notched too.
+    b : float | None
+        Band-pass: low-pass edge in Hz (None for a high-pass). Unused for a notch.
+
+    Returns
+    -------
+    ndarray, shape (n_taps,)
+        The kernel taps (float64), ``n_taps`` odd.
+    """
     if kind == "bandpass":
         h = _mne_fir("bandpass", sfreq, a, b)
     else:
@@ -145,7 +163,23 @@ def _fir_amplitude(h: np.ndarray, freqs: np.ndarray, sfreq: float) -> np.ndarray
 
 
 def step_response(step: dict, freqs: np.ndarray, sfreq: float) -> np.ndarray:
-    """Zero-phase response of one bandpass/notch step at ``freqs`` (Hz), input rate ``sfreq``."""
+    """Zero-phase response of one bandpass/notch step at ``freqs`` (Hz), input rate ``sfreq``.
+
+    Parameters
+    ----------
+    step : dict
+        A ``bandpass`` or ``notch`` step (``method`` ``"fir"`` or ``"iir"``).
+    freqs : ndarray, shape (n_freqs,)
+        Frequencies in Hz.
+    sfreq : float
+        Input sampling rate in Hz.
+
+    Returns
+    -------
+    ndarray, shape (n_freqs,)
+        Real gain at each frequency (FIR: the kernel's amplitude; IIR: ``|H(f)|**2``, forward and
+        backward). A notch at or above Nyquist gives 1 everywhere.
+    """
     p = _params(step)
     method = p.get("method", "fir")
     if step["name"] == "bandpass":

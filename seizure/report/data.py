@@ -32,11 +32,12 @@ __all__ = ["EvalRecording", "ReportInput", "input_from_run", "input_from_detecti
 class EvalRecording:
     """One scored recording.
 
-    Attributes
+    Parameters
     ----------
     bname : str
         Recording name (EDF stem).
     patient : str
+        Patient identifier (from the recording name).
     duration : float
         Seconds (the reference file's).
     refs : list of Event
@@ -57,7 +58,35 @@ class EvalRecording:
 
 @dataclass
 class ReportInput:
-    """Recordings and context of one report (see :func:`seizure.report.compute.build_document`)."""
+    """Recordings and context of one report (see :func:`seizure.report.compute.build_document`).
+
+    Parameters
+    ----------
+    records : list of EvalRecording
+        The scored recordings.
+    postprocess : dict
+        Keyword arguments of the detector's ``EventDetector`` (smoothing, threshold, durations in
+        seconds), used to sweep the operating curves.
+    source : dict
+        Where the input came from: ``kind`` (``"run"`` or ``"detections"``), ``path`` and tracking
+        identifiers.
+    exclusions : list of dict
+        ``{"recording", "reason"}`` (and ``split``) per recording left out of the scores.
+    model : dict, optional
+        Network description of the run (name and arguments).
+    config : dict, optional
+        The run's configuration.
+    config_hash : str, optional
+        Hash of the configuration.
+    operating_point : dict
+        How the operating point was chosen (``chosen_by``, ``split``, ``metric``, fit results).
+    splits : dict, optional
+        Description of the training data splits.
+    git_commit : str, optional
+        Commit of the code that made the report (set by the report command).
+    split_name : str
+        Name of the scored set (``"eval"``, or the detection folder's name).
+    """
 
     records: list[EvalRecording]
     postprocess: dict
@@ -101,12 +130,23 @@ def input_from_run(run_dir: str | Path, doc: dict | None = None, eval_edfs: list
     Parameters
     ----------
     run_dir : path
+        The training run folder (``metrics.json``, ``splits.json``, ``hyp/``, ``probs/``).
     doc : dict, optional
         The metrics document (default: ``metrics.json`` of the folder).
     eval_edfs : list of str, optional
         EDF paths of the evaluated recordings (default: ``splits.json["eval"]``).
     detector : str
         Which detector's outputs (``model`` or ``baseline``).
+
+    Returns
+    -------
+    ReportInput
+        The scored recordings (those without a usable reference or hypothesis are exclusions).
+
+    Raises
+    ------
+    FileNotFoundError
+        Naming the folder when ``metrics.json`` or ``splits.json`` is needed and missing.
     """
     run_dir = Path(run_dir)
     if doc is None:
@@ -150,7 +190,23 @@ def input_from_run(run_dir: str | Path, doc: dict | None = None, eval_edfs: list
 
 
 def input_from_detections(det_dir: str | Path) -> ReportInput:
-    """Report input of a ``seizure detect`` output folder (recordings with a reference beside them)."""
+    """Report input of a ``seizure detect`` output folder (recordings with a reference beside them).
+
+    Parameters
+    ----------
+    det_dir : str | Path
+        The detection folder (``detections.json``, ``hyp/``, ``probs/``).
+
+    Returns
+    -------
+    ReportInput
+        The recordings with a usable reference; the others, and failed detections, as exclusions.
+
+    Raises
+    ------
+    FileNotFoundError
+        When the folder holds no ``detections.json``.
+    """
     det_dir = Path(det_dir)
     path = det_dir / MANIFEST
     if not path.is_file():

@@ -56,6 +56,13 @@ def operating_curve_figure(
         Detector name -> (FA/24h, sensitivity) of its operating point.
     metric : str
         ``ovlp``, ``taes`` or ``szcore`` (title and anchors).
+    split : str
+        Name of the scored set, for the title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure (FA/24h on a symmetric-log axis, sensitivity in percent).
     """
     with plt.rc_context(_RC):
         fig, ax = plt.subplots(figsize=(4.6, 3.6))
@@ -84,12 +91,38 @@ def operating_curve_figure(
 
 
 def operating_curve_png(curves, points, metric) -> str:
-    """:func:`operating_curve_figure` as a base64 PNG."""
+    """:func:`operating_curve_figure` as a base64 PNG.
+
+    Parameters
+    ----------
+    curves : dict
+        Detector name -> rows ``{"fa_per_24h", "sensitivity", ...}`` of a threshold sweep.
+    points : dict
+        Detector name -> (FA/24h, sensitivity) of its operating point.
+    metric : str
+        ``ovlp``, ``taes`` or ``szcore``.
+
+    Returns
+    -------
+    str
+        The PNG file content, base64-encoded.
+    """
     return png_b64(operating_curve_figure(curves, points, metric))
 
 
 def latency_figure(latencies: list[float]):
-    """Histogram of detection latencies (seconds from seizure onset to the first detection)."""
+    """Histogram of detection latencies (seconds from seizure onset to the first detection).
+
+    Parameters
+    ----------
+    latencies : list of float
+        Latency of each detected seizure in seconds (negative: the detection began before the onset).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The histogram with its median marked (a note instead when the list is empty).
+    """
     with plt.rc_context(_RC):
         fig, ax = plt.subplots(figsize=(4.6, 3.0))
         lat = np.asarray(latencies, dtype=float)
@@ -115,6 +148,11 @@ def type_sensitivity_figure(rows: list[dict]):
     ----------
     rows : list of dict
         ``{"type", "seizures", "detected", "sensitivity", "ci": [lo, hi]}``.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The bar chart, sensitivity in percent.
     """
     with plt.rc_context(_RC):
         fig, ax = plt.subplots(figsize=(4.6, 3.0))
@@ -135,7 +173,18 @@ def type_sensitivity_figure(rows: list[dict]):
 
 
 def patient_scatter_figure(rows: list[dict]):
-    """Per-patient OVLP sensitivity vs FA/24h (patients without seizures at sensitivity -5%)."""
+    """Per-patient OVLP sensitivity vs FA/24h (patients without seizures at sensitivity -5%).
+
+    Parameters
+    ----------
+    rows : list of dict
+        One per patient: ``{"fa_per_24h", "sensitivity", ...}``, ``sensitivity`` None without seizures.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The scatter plot, sensitivity in percent.
+    """
     with plt.rc_context(_RC):
         fig, ax = plt.subplots(figsize=(4.6, 3.0))
         fa = np.array([r["fa_per_24h"] for r in rows], dtype=float)

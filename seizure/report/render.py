@@ -29,14 +29,59 @@ _NAMES = {"ovlp": "OVLP", "taes": "TAES", "szcore": "SzCORE"}
 
 
 def fmt_pct(x, digits: int = 1) -> str:
+    """A fraction as a percentage for the page.
+
+    Parameters
+    ----------
+    x : float | None
+        The fraction (0.5 is ``50.0%``).
+    digits : int
+        Decimals shown.
+
+    Returns
+    -------
+    str
+        ``"<100 x>%"``, or ``"n/a"`` for None.
+    """
     return "n/a" if x is None else f"{100 * x:.{digits}f}%"
 
 
 def fmt_num(x, digits: int = 2) -> str:
+    """A number for the page.
+
+    Parameters
+    ----------
+    x : float | None
+        The value.
+    digits : int
+        Decimals shown.
+
+    Returns
+    -------
+    str
+        The value with ``digits`` decimals, or ``"n/a"`` for None.
+    """
     return "n/a" if x is None else f"{x:.{digits}f}"
 
 
 def fmt_ci(ci, pct: bool = True, digits: int = 1) -> str:
+    """A confidence interval for the page.
+
+    Parameters
+    ----------
+    ci : sequence of float | None
+        ``[lo, hi]``.
+    pct : bool
+        Show the bounds as percentages (fractions times 100, ``digits`` decimals); else as plain
+        numbers with ``digits + 1`` decimals.
+    digits : int
+        Decimals of a percentage.
+
+    Returns
+    -------
+    str
+        ``"[lo, hi]"`` (with ``%`` for percentages), or ``"n/a"`` for an empty or missing interval.
+    """
     if not ci:
         return "n/a"
     f = (lambda v: f"{100 * v:.{digits}f}") if pct else (lambda v: f"{v:.{digits + 1}f}")
@@ -46,7 +91,17 @@ def fmt_ci(ci, pct: bool = True, digits: int = 1) -> str:
 def make_figures(doc: dict, records: list[EvalRecording]) -> dict[str, list[dict]]:
     """Figures of the report by section: ``curves``, ``distributions``, ``timelines``.
 
-    Each figure is ``{"id", "title", "caption", "png"}`` (``png`` base64).
+    Parameters
+    ----------
+    doc : dict
+        The report document (:func:`seizure.report.compute.build_document`).
+    records : list of EvalRecording
+        The scored recordings; those named in ``doc["worst"]`` get a timeline.
+
+    Returns
+    -------
+    dict of str to list of dict
+        Section -> figures, each ``{"id", "title", "caption", "png"}`` (``png`` base64).
     """
     figs: dict[str, list[dict]] = {"curves": [], "distributions": [], "timelines": []}
     split = doc["data"]["split"]
@@ -94,5 +149,18 @@ def _env() -> jinja2.Environment:
 
 
 def render_html(doc: dict, figures: dict[str, list[dict]]) -> str:
-    """The report page (a complete HTML document)."""
+    """The report page (a complete HTML document).
+
+    Parameters
+    ----------
+    doc : dict
+        The report document (:func:`seizure.report.compute.build_document`).
+    figures : dict of str to list of dict
+        Figures by section, from :func:`make_figures`.
+
+    Returns
+    -------
+    str
+        The HTML page, every value HTML-escaped and every figure embedded.
+    """
     return _env().get_template("report.html").render(doc=doc, figures=figures, names=_NAMES)

@@ -39,7 +39,22 @@ _DAY = 86400.0
 
 
 def wilson(hits: float, n: float, z: float = Z95) -> tuple[float, float] | None:
-    """Wilson score interval of a proportion ``hits / n`` (None when ``n == 0``)."""
+    """Wilson score interval of a proportion ``hits / n`` (None when ``n == 0``).
+
+    Parameters
+    ----------
+    hits : float
+        Successes (detected seizures).
+    n : float
+        Trials (reference seizures).
+    z : float
+        Standard normal quantile of the interval (default: 95%, two-sided).
+
+    Returns
+    -------
+    tuple of (float, float) | None
+        ``(lo, hi)`` within [0, 1], or None when ``n <= 0``.
+    """
     if n <= 0:
         return None
     p = min(max(hits / n, 0.0), 1.0)
@@ -55,6 +70,20 @@ def poisson_rate_interval(count: float, exposure_s: float, per_s: float = _DAY) 
     """Exact (Garwood) 95% interval of a Poisson rate, expressed per ``per_s`` seconds.
 
     ``[Gamma.ppf(0.025, k), Gamma.ppf(0.975, k + 1)] / exposure``; the lower bound is 0 for k = 0.
+
+    Parameters
+    ----------
+    count : float
+        Events counted (may be fractional, as TAES false alarms are).
+    exposure_s : float
+        Observation time in seconds.
+    per_s : float
+        Length in seconds of the rate's unit of time (default one day: events per 24 h).
+
+    Returns
+    -------
+    tuple of (float, float) | None
+        ``(lo, hi)`` events per ``per_s`` seconds, or None when ``exposure_s <= 0``.
     """
     if exposure_s <= 0:
         return None
@@ -78,7 +107,12 @@ def bootstrap_patients(
     Parameters
     ----------
     hits, targets, false_alarms, durations_s : ndarray, shape (n_patients,)
-        Per-patient sums.
+        Per-patient sums: detected seizures, reference seizures, false alarms and recording time
+        in seconds.
+    n_boot : int
+        Bootstrap resamples.
+    seed : int
+        Seed of the resampling (the intervals are reproducible).
 
     Returns
     -------
@@ -112,6 +146,17 @@ class SeizureMatch:
 
     ``latency`` is the start of the first overlapping detection minus the seizure onset, in seconds
     (negative when the detection began before the annotated onset); None when missed.
+
+    Parameters
+    ----------
+    start, stop : float
+        The seizure, seconds from the start of the recording.
+    type : str
+        Seizure type (label of the typed event covering most of it).
+    detected : bool
+        Whether a detection overlaps it.
+    latency : float | None
+        Seconds from onset to the first overlapping detection, None when missed.
     """
 
     start: float
@@ -147,6 +192,7 @@ def match_seizures(refs: list[Event], hyps: list[Event], duration: float) -> tup
     matches : list of SeizureMatch
         One per (merged) reference seizure; the type is that of the typed event covering most of it.
     false_alarms : int
+        Hypothesis events (after merging) that overlap no reference seizure.
     """
     ref_iv = _seiz(label_track([Event(e.start, e.stop, "seiz") for e in refs], duration))
     hyp_iv = _seiz(label_track([Event(e.start, e.stop, "seiz") for e in hyps], duration))
@@ -166,7 +212,18 @@ def match_seizures(refs: list[Event], hyps: list[Event], duration: float) -> tup
 
 
 def describe(values: list[float]) -> dict:
-    """``n``, ``mean``, ``median``, ``q1``, ``q3``, ``min``, ``max`` (None when empty)."""
+    """``n``, ``mean``, ``median``, ``q1``, ``q3``, ``min``, ``max`` (None when empty).
+
+    Parameters
+    ----------
+    values : list of float
+        The sample.
+
+    Returns
+    -------
+    dict
+        The summary statistics; all but ``n`` (0) are None for an empty sample.
+    """
     v = np.asarray(values, dtype=float)
     if v.size == 0:
         return {"n": 0, "mean": None, "median": None, "q1": None, "q3": None, "min": None, "max": None}

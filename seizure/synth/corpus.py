@@ -61,6 +61,11 @@ def _postictal_lengths(rng, rec: RecordingPlan) -> list[float]:
 def synthesize_recording(rec: RecordingPlan) -> tuple[list[str], np.ndarray, list]:
     """Render the signals of one planned recording.
 
+    Parameters
+    ----------
+    rec : RecordingPlan
+        The recording; its seed makes the signals reproducible.
+
     Returns
     -------
     labels : list of str
@@ -165,7 +170,22 @@ def _write_edf(path: Path, rec: RecordingPlan, labels: list[str], rows: list[np.
 
 
 def write_recording(out_dir: str | os.PathLike, rec: RecordingPlan) -> dict:
-    """Render one recording and write its ``.edf``, ``.csv`` and ``.csv_bi``; return its manifest entry."""
+    """Render one recording and write its ``.edf``, ``.csv`` and ``.csv_bi``; return its manifest entry.
+
+    Parameters
+    ----------
+    out_dir : str | os.PathLike
+        Corpus root; the files go under ``rec.rel_dir``.
+    rec : RecordingPlan
+        The recording.
+
+    Returns
+    -------
+    dict
+        The manifest entry: split, subject, session, montage, file paths relative to ``out_dir``,
+        ``sfreq`` (Hz), ``duration_s``, channel and seizure counts, ``seizure_s``, seizure types
+        and the mimics added.
+    """
     out = Path(out_dir)
     (out / rec.rel_dir).mkdir(parents=True, exist_ok=True)
     labels, rows, added = _render(rec)

@@ -69,18 +69,53 @@ FOCUS_PRIMARY: dict[str, tuple[str, str]] = {
 
 
 def position_matrix(electrodes: tuple[str, ...] = EEG_ELECTRODES) -> np.ndarray:
-    """Positions of ``electrodes`` as an array of shape (n, 3) (unit sphere)."""
+    """Positions of ``electrodes`` as an array of shape (n, 3) (unit sphere).
+
+    Parameters
+    ----------
+    electrodes : tuple of str
+        Electrode names, keys of :data:`POSITIONS`.
+
+    Returns
+    -------
+    ndarray, shape (n, 3)
+        Unit vectors (x right, y anterior, z up), one row per electrode.
+    """
     return np.stack([POSITIONS[e] for e in electrodes])
 
 
 def distance_matrix(electrodes: tuple[str, ...] = EEG_ELECTRODES) -> np.ndarray:
-    """Chord distances between ``electrodes``, shape (n, n), unit-sphere units."""
+    """Chord distances between ``electrodes``, shape (n, n), unit-sphere units.
+
+    Parameters
+    ----------
+    electrodes : tuple of str
+        Electrode names, keys of :data:`POSITIONS`.
+
+    Returns
+    -------
+    ndarray, shape (n, n)
+        Symmetric distances, zero on the diagonal (neighbours are about 0.6 apart).
+    """
     pos = position_matrix(electrodes)
     diff = pos[:, None, :] - pos[None, :, :]
     return np.sqrt((diff**2).sum(-1))
 
 
 def edf_label(electrode: str, montage_dir: str) -> str:
-    """TUH EDF label of an EEG electrode: ``EEG FP1-REF`` (averaged reference) or ``EEG FP1-LE``."""
+    """TUH EDF label of an EEG electrode: ``EEG FP1-REF`` (averaged reference) or ``EEG FP1-LE``.
+
+    Parameters
+    ----------
+    electrode : str
+        Electrode (or extra channel) name, e.g. ``FP1`` or ``EKG1``.
+    montage_dir : str
+        TUSZ montage directory; a linked-ears one (``_le``) gives the ``-LE`` suffix.
+
+    Returns
+    -------
+    str
+        The EDF channel label.
+    """
     suffix = "LE" if "_le" in montage_dir else "REF"
     return f"EEG {electrode}-{suffix}"

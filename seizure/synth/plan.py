@@ -378,7 +378,20 @@ def _montages(rng, n_sessions: int) -> list[str]:
 
 
 def check_plan(plan: CorpusPlan) -> None:
-    """Raise :class:`PlanError` when the plan breaks a corpus requirement."""
+    """Raise :class:`PlanError` when the plan breaks a corpus requirement.
+
+    Parameters
+    ----------
+    plan : CorpusPlan
+        The plan to check.
+
+    Raises
+    ------
+    PlanError
+        When the total duration is not within 3% of the requested hours, the seizure fraction is
+        outside :data:`SEIZURE_FRACTION_BOUNDS`, a seizure lies within 5 s of a recording edge or is
+        shorter than :data:`MIN_SEIZURE_S`, or a patient appears in more than one split.
+    """
     target = plan.params["hours"] * 3600.0
     if abs(plan.duration_s - target) > max(0.03 * target, 2.0):
         raise PlanError(f"synth plan: total duration {plan.duration_s:.0f} s is not within 3% of "

@@ -22,7 +22,7 @@ class PlanError(RuntimeError):
 class PatientPlan:
     """Per-patient traits that stay the same across the patient's recordings.
 
-    Attributes
+    Parameters
     ----------
     subject : str
         8 lowercase letters.
@@ -69,7 +69,7 @@ class PatientPlan:
 class SeizurePlan:
     """One planned seizure.
 
-    Attributes
+    Parameters
     ----------
     label : str
         TUSZ seizure type (``fnsz``, ``cpsz``, ``spsz``, ``gnsz``, ``tcsz``, ``absz``).
@@ -96,12 +96,37 @@ class SeizurePlan:
 
     @property
     def duration(self) -> float:
+        """Seconds from onset to end."""
         return self.stop - self.start
 
 
 @dataclass(frozen=True)
 class RecordingPlan:
-    """One planned recording (one EDF file and its two annotation files)."""
+    """One planned recording (one EDF file and its two annotation files).
+
+    Parameters
+    ----------
+    index : int
+        Position in the corpus plan (generation and manifest order).
+    patient : PatientPlan
+        The patient recorded.
+    session : str
+        TUSZ session folder name, ``sNNN_YYYY_MM_DD`` (e.g. ``s001_2004_05_17``).
+    token : int
+        Segment number within the session (``tNNN`` of the file name).
+    montage : str
+        TUSZ montage directory (one of :data:`seizure.synth.layout.MONTAGE_DIRS`).
+    sfreq : int
+        Sampling rate in Hz.
+    duration : int
+        Length in seconds.
+    start_time : tuple of (int, int, int)
+        Clock time (hour, minute, second) of the recording start.
+    seed : numpy.random.SeedSequence
+        Seed of the recording's own random generator (signals do not depend on other recordings).
+    seizures : tuple of SeizurePlan
+        The planned seizures, in time order.
+    """
 
     index: int
     patient: PatientPlan
@@ -116,33 +141,54 @@ class RecordingPlan:
 
     @property
     def split(self) -> str:
+        """The patient's split (``train``, ``dev`` or ``eval``)."""
         return self.patient.split
 
     @property
     def subject(self) -> str:
+        """The patient's subject code."""
         return self.patient.subject
 
     @property
     def bname(self) -> str:
+        """File base name, ``<subject>_sNNN_tNNN``."""
         return f"{self.subject}_{self.session[:4]}_t{self.token:03d}"
 
     @property
     def rel_dir(self) -> str:
+        """Folder of the recording's files relative to the corpus root."""
         return f"edf/{self.split}/{self.subject}/{self.session}/{self.montage}"
 
     @property
     def date(self) -> datetime.date:
+        """Date of the session (from its folder name)."""
         y, m, d = (int(x) for x in self.session[5:].split("_"))
         return datetime.date(y, m, d)
 
     def rel_path(self, ext: str) -> str:
-        """Path of this recording's ``.edf``/``.csv``/``.csv_bi`` relative to the corpus root."""
+        """Path of this recording's ``.edf``/``.csv``/``.csv_bi`` relative to the corpus root.
+
+        Parameters
+        ----------
+        ext : str
+            File extension without the dot (``edf``, ``csv`` or ``csv_bi``).
+
+        Returns
+        -------
+        str
+            ``<rel_dir>/<bname>.<ext>``.
+        """
         return f"{self.rel_dir}/{self.bname}.{ext}"
 
     def channel_events(self) -> dict[str, list[Event]]:
         """TCP channel -> typed seizure events (every channel of the montage dir is a key).
 
         A channel ``A-B`` is ictal from the earlier onset of its two electrodes to the seizure end.
+
+        Returns
+        -------
+        dict of str to list of Event
+            Channel name (``FP1-F7``) -> its seizure events (seconds, labelled with the seizure type).
         """
         out: dict[str, list[Event]] = {f"{a}-{b}": [] for a, b in tcp_pairs_for(self.montage)}
         for sz in self.seizures:
@@ -155,7 +201,13 @@ class RecordingPlan:
         return out
 
     def term_events(self) -> list[Event]:
-        """Recording-level ``seiz`` events: the union over channels of :meth:`channel_events`."""
+        """Recording-level ``seiz`` events: the union over channels of :meth:`channel_events`.
+
+        Returns
+        -------
+        list of Event
+            Disjoint ``seiz`` events in time order (seconds).
+        """
         spans = sorted((e.start, e.stop) for evs in self.channel_events().values() for e in evs)
         merged: list[list[float]] = []
         for start, stop in spans:
@@ -167,12 +219,23 @@ class RecordingPlan:
 
     @property
     def seizure_s(self) -> float:
+        """Seconds of seizure in the recording (recording-level events)."""
         return float(sum(e.duration for e in self.term_events()))
 
 
 @dataclass(frozen=True)
 class CorpusPlan:
-    """The whole plan; ``recordings`` are in generation (and manifest) order."""
+    """The whole plan; ``recordings`` are in generation (and manifest) order.
+
+    Parameters
+    ----------
+    params : dict
+        The generator's arguments (``n_patients``, ``hours``, ``seed``, ``split_fractions``).
+    patients : tuple of PatientPlan
+        Every patient.
+    recordings : tuple of RecordingPlan
+        Every recording, in generation order.
+    """
 
     params: dict
     patients: tuple[PatientPlan, ...]
@@ -180,16 +243,20 @@ class CorpusPlan:
 
     @property
     def duration_s(self) -> float:
+        """Total recording time in seconds."""
         return float(sum(r.duration for r in self.recordings))
 
     @property
     def n_seizures(self) -> int:
+        """Recording-level seizure events in the corpus."""
         return sum(len(r.term_events()) for r in self.recordings)
 
     @property
     def seizure_s(self) -> float:
+        """Total seizure time in seconds."""
         return float(sum(r.seizure_s for r in self.recordings))
 
     @property
     def seizure_fraction(self) -> float:
+        """Share of the recording time in seizure (0 for an empty corpus)."""
         return self.seizure_s / self.duration_s if self.duration_s else 0.0

@@ -104,6 +104,25 @@ def render_seizure(rng, sz: SeizurePlan, sfreq: float, bg_uv: float, polarity: f
     heavy muscle artifact, then clonic bursts); ``absz`` is a fronto-central 3 Hz spike-and-wave.
     The amplitude is set so that the mean amplitude in the involved bipolar channels is about
     ``sz.snr`` times the background RMS ``bg_uv``.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        Source of randomness.
+    sz : SeizurePlan
+        The seizure: type, start and stop (seconds), electrode onsets, SNR, ictal frequency.
+    sfreq : float
+        Sampling rate in Hz.
+    bg_uv : float
+        Background RMS of the recording in microvolts.
+    polarity : float
+        Sign (+1 or -1) of the sharp waves.
+
+    Returns
+    -------
+    ndarray, shape (len(EEG_ELECTRODES), round(duration * sfreq))
+        The ictal block (float32 microvolts) to add from the seizure start; uninvolved electrodes
+        are zero rows.
     """
     dur = sz.duration
     n = int(round(dur * sfreq))
@@ -167,6 +186,25 @@ def render_postictal(rng, sz: SeizurePlan, sfreq: float, bg_uv: float, length_s:
 
     Slowing (0.5-2.5 Hz) on the involved electrodes (all of them after a generalized seizure),
     1-2.2 times the background RMS, decaying over ``length_s`` seconds. Absences have none.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        Source of randomness.
+    sz : SeizurePlan
+        The seizure it follows.
+    sfreq : float
+        Sampling rate in Hz.
+    bg_uv : float
+        Background RMS of the recording in microvolts.
+    length_s : float
+        Length of the postictal period in seconds.
+
+    Returns
+    -------
+    ndarray, shape (len(EEG_ELECTRODES), int(length_s * sfreq)) | None
+        The slowing (float32 microvolts) to add from the seizure end; None after an absence or for
+        a period shorter than 1 s.
     """
     n = int(length_s * sfreq)
     if sz.label == "absz" or n < sfreq:

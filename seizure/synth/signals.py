@@ -57,6 +57,10 @@ def shaped_noise(rng: np.random.Generator, n_ch: int, n: int, sfreq: float, ampl
 
     Parameters
     ----------
+    rng : numpy.random.Generator
+        Source of randomness.
+    n_ch : int
+        Number of independent rows.
     n : int
         Number of samples (the noise is made on a fast FFT length >= n and truncated).
     sfreq : float
@@ -67,6 +71,7 @@ def shaped_noise(rng: np.random.Generator, n_ch: int, n: int, sfreq: float, ampl
     Returns
     -------
     ndarray, shape (n_ch, n), float32
+        The noise, unit variance per row.
     """
     m = scipy.fft.next_fast_len(max(n, 2), real=True)
     amp = np.asarray(amplitude(scipy.fft.rfftfreq(m, 1.0 / sfreq)), dtype=np.float64)
@@ -83,7 +88,26 @@ def shaped_noise(rng: np.random.Generator, n_ch: int, n: int, sfreq: float, ampl
 
 
 def band_noise(rng, n_ch: int, n: int, sfreq: float, lo: float, hi: float) -> np.ndarray:
-    """Unit-variance band-limited noise between ``lo`` and ``hi`` Hz (soft edges), (n_ch, n)."""
+    """Unit-variance band-limited noise between ``lo`` and ``hi`` Hz (soft edges), (n_ch, n).
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        Source of randomness.
+    n_ch : int
+        Number of independent rows.
+    n : int
+        Number of samples.
+    sfreq : float
+        Sampling rate in Hz.
+    lo, hi : float
+        Band edges in Hz (``hi`` is capped at 0.45 times the sampling rate).
+
+    Returns
+    -------
+    ndarray, shape (n_ch, n), float32
+        The noise, unit variance per row.
+    """
     hi = min(hi, 0.45 * sfreq)
     width = max(0.15 * (hi - lo), 0.2)
 
@@ -105,7 +129,25 @@ def _ar1_knots(rng, n_ch: int, n_knots: int, rho: float) -> np.ndarray:
 def slow_curve(rng, n_ch: int, n: int, sfreq: float, step_s: float, rho: float = 0.0) -> np.ndarray:
     """Smooth random curves: AR(1) values every ``step_s`` seconds, linearly interpolated.
 
-    Returns an array of shape (n_ch, n), float32, with unit variance at the knots.
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        Source of randomness.
+    n_ch : int
+        Number of independent curves.
+    n : int
+        Number of samples.
+    sfreq : float
+        Sampling rate in Hz.
+    step_s : float
+        Seconds between knots.
+    rho : float
+        Lag-one correlation of consecutive knots (0: independent knots).
+
+    Returns
+    -------
+    ndarray, shape (n_ch, n), float32
+        The curves, unit variance at the knots.
     """
     n_knots = int(np.ceil(n / sfreq / step_s)) + 2
     z = _ar1_knots(rng, n_ch, n_knots, rho)
@@ -117,7 +159,24 @@ def slow_curve(rng, n_ch: int, n: int, sfreq: float, step_s: float, rho: float =
 
 
 def interval_mask(n: int, sfreq: float, intervals, ramp_s: float = 1.0) -> np.ndarray:
-    """1 outside ``intervals`` (seconds), 0 inside, with linear ramps of ``ramp_s``; (n,) float32."""
+    """1 outside ``intervals`` (seconds), 0 inside, with linear ramps of ``ramp_s``; (n,) float32.
+
+    Parameters
+    ----------
+    n : int
+        Number of samples.
+    sfreq : float
+        Sampling rate in Hz.
+    intervals : iterable of (float, float)
+        (start, stop) in seconds where the mask is 0.
+    ramp_s : float
+        Seconds over which the mask ramps from 0 to 1 on each side of an interval.
+
+    Returns
+    -------
+    ndarray, shape (n,)
+        The mask, float32 in [0, 1].
+    """
     t = np.arange(n, dtype=np.float32) / np.float32(sfreq)
     mask = np.ones(n, dtype=np.float32)
     for a, b in intervals:
@@ -140,6 +199,26 @@ def background(
     Each electrode has RMS ``rms_uv`` (times a small per-electrode gain); neighbouring electrodes
     correlate through a Gaussian kernel of electrode distance, and every electrode keeps an
     independent part so that bipolar derivations are about as large as the referential signals.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        Source of randomness.
+    n : int
+        Number of samples.
+    sfreq : float
+        Sampling rate in Hz.
+    rms_uv : float
+        Background RMS per electrode in microvolts.
+    exponent : float
+        Spectral exponent: power falls as 1/f**exponent.
+    knee_hz : float
+        Frequency in Hz above which the spectrum falls off faster.
+
+    Returns
+    -------
+    ndarray, shape (len(EEG_ELECTRODES), n)
+        The background, float32 microvolts.
     """
 
     def amp(f):
@@ -158,7 +237,19 @@ def background(
 
 
 def add_weighted(eeg: np.ndarray, weights: dict[str, float], source: np.ndarray, start: int = 0):
-    """``eeg[e, start:start+len(source)] += w * source`` for each electrode ``e`` in ``weights``."""
+    """``eeg[e, start:start+len(source)] += w * source`` for each electrode ``e`` in ``weights``.
+
+    Parameters
+    ----------
+    eeg : ndarray, shape (len(EEG_ELECTRODES), n_times)
+        Referential electrode signals (float32, microvolts), modified in place.
+    weights : dict of str to float
+        Electrode name -> weight (zero weights are skipped).
+    source : ndarray, shape (n,)
+        The signal added (microvolts before weighting); it must fit in ``eeg`` from ``start``.
+    start : int
+        First sample of ``eeg`` it is added at.
+    """
     stop = start + source.shape[-1]
     for e, w in weights.items():
         if w:
@@ -168,7 +259,20 @@ def add_weighted(eeg: np.ndarray, weights: dict[str, float], source: np.ndarray,
 def alpha_rhythm(rng, eeg: np.ndarray, sfreq: float, rms_uv: float, hz: float, blocked) -> None:
     """Add a posterior alpha rhythm (microvolts): waxing/waning, absent in some stretches.
 
-    ``blocked`` lists (start, stop) intervals in seconds (seizures, postictal) without alpha.
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        Source of randomness.
+    eeg : ndarray, shape (len(EEG_ELECTRODES), n_times)
+        Referential electrode signals (float32, microvolts), modified in place.
+    sfreq : float
+        Sampling rate in Hz.
+    rms_uv : float
+        RMS of the rhythm at O1/O2 in microvolts.
+    hz : float
+        Mean frequency of the rhythm in Hz (it wanders by about 0.25 Hz).
+    blocked : iterable of (float, float)
+        (start, stop) intervals in seconds (seizures, postictal) without alpha.
     """
     n = eeg.shape[1]
     freq = hz + 0.25 * slow_curve(rng, 1, n, sfreq, 5.0, rho=0.8)[0].astype(np.float64)
@@ -199,7 +303,17 @@ def _events(rng, duration_s: float, per_minute: float) -> np.ndarray:
 
 
 def ocular_artifacts(rng, eeg: np.ndarray, sfreq: float) -> None:
-    """Add eye blinks (100-300 uV at FP1/FP2) and lateral eye movements (F7/F8 opposite)."""
+    """Add eye blinks (100-300 uV at FP1/FP2) and lateral eye movements (F7/F8 opposite).
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        Source of randomness.
+    eeg : ndarray, shape (len(EEG_ELECTRODES), n_times)
+        Referential electrode signals (float32, microvolts), modified in place.
+    sfreq : float
+        Sampling rate in Hz.
+    """
     n = eeg.shape[1]
     blink = np.zeros(n, dtype=np.float32)
     for t0 in _events(rng, n / sfreq, rng.uniform(2, 20)):
@@ -237,7 +351,17 @@ def _muscle_burst(rng, eeg, sfreq, t0, dur, weights, rms_uv, envelope=None) -> N
 
 
 def muscle_artifacts(rng, eeg: np.ndarray, sfreq: float) -> None:
-    """Add 1-10 s bursts of 20-100 Hz muscle activity on temporal/frontal electrodes."""
+    """Add 1-10 s bursts of 20-100 Hz muscle activity on temporal/frontal electrodes.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        Source of randomness.
+    eeg : ndarray, shape (len(EEG_ELECTRODES), n_times)
+        Referential electrode signals (float32, microvolts), modified in place.
+    sfreq : float
+        Sampling rate in Hz.
+    """
     left = [e for e in _TEMPORAL_MUSCLE if e in ("F7", "T3", "T5", "T1", "A1", "FP1")]
     for t0 in _events(rng, eeg.shape[1] / sfreq, rng.uniform(0.2, 2.5)):
         side = rng.integers(3)  # left, right, both
@@ -246,7 +370,17 @@ def muscle_artifacts(rng, eeg: np.ndarray, sfreq: float) -> None:
 
 
 def electrode_pops(rng, eeg: np.ndarray, sfreq: float) -> None:
-    """Add electrode pops: a step on one (bad) electrode followed by an exponential decay."""
+    """Add electrode pops: a step on one (bad) electrode followed by an exponential decay.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        Source of randomness.
+    eeg : ndarray, shape (len(EEG_ELECTRODES), n_times)
+        Referential electrode signals (float32, microvolts), modified in place.
+    sfreq : float
+        Sampling rate in Hz.
+    """
     n = eeg.shape[1]
     if rng.random() < 0.5:
         return
@@ -260,7 +394,19 @@ def electrode_pops(rng, eeg: np.ndarray, sfreq: float) -> None:
 
 
 def line_noise(rng, eeg: np.ndarray, sfreq: float, t: np.ndarray) -> None:
-    """Add 60 Hz mains interference, amplitude varying between electrodes and over time."""
+    """Add 60 Hz mains interference, amplitude varying between electrodes and over time.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        Source of randomness.
+    eeg : ndarray, shape (len(EEG_ELECTRODES), n_times)
+        Referential electrode signals (float32, microvolts), modified in place.
+    sfreq : float
+        Sampling rate in Hz.
+    t : ndarray, shape (n_times,)
+        Sample times in seconds.
+    """
     amp = rng.uniform(0.1, 2.0) if rng.random() < 0.8 else rng.uniform(3.0, 15.0)
     env = np.exp(0.3 * slow_curve(rng, 1, t.size, sfreq, 20.0, rho=0.7)[0])
     wave = np.sin(2 * np.pi * 60.0 * t + rng.uniform(0, 2 * np.pi)).astype(np.float32) * env
@@ -268,7 +414,17 @@ def line_noise(rng, eeg: np.ndarray, sfreq: float, t: np.ndarray) -> None:
 
 
 def drifts(rng, eeg: np.ndarray, sfreq: float) -> None:
-    """Add slow baseline drifts (sweat, movement); a few electrodes drift strongly."""
+    """Add slow baseline drifts (sweat, movement); a few electrodes drift strongly.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        Source of randomness.
+    eeg : ndarray, shape (len(EEG_ELECTRODES), n_times)
+        Referential electrode signals (float32, microvolts), modified in place.
+    sfreq : float
+        Sampling rate in Hz.
+    """
     n_el, n = eeg.shape
     step = 1.5  # seconds between knots
     knots = _ar1_knots(rng, n_el, int(np.ceil(n / sfreq / step)) + 2, 0.97)
@@ -279,7 +435,22 @@ def drifts(rng, eeg: np.ndarray, sfreq: float) -> None:
 
 
 def ecg(rng, n: int, sfreq: float) -> np.ndarray:
-    """Electrocardiogram (microvolts, R peak ~0.3-1.2 mV) with heart-rate variability, (n,)."""
+    """Electrocardiogram (microvolts, R peak ~0.3-1.2 mV) with heart-rate variability, (n,).
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        Source of randomness.
+    n : int
+        Number of samples.
+    sfreq : float
+        Sampling rate in Hz.
+
+    Returns
+    -------
+    ndarray, shape (n,)
+        The ECG, float32 microvolts (55-100 beats per minute, either polarity).
+    """
     rate = rng.uniform(55, 100) / 60.0
     rr = 1.0 / rate * (1 + 0.05 * rng.standard_normal(int(n / sfreq * rate * 1.3) + 4))
     beats = np.cumsum(rr) - rng.uniform(0, rr[0])
@@ -301,7 +472,27 @@ def ecg(rng, n: int, sfreq: float) -> np.ndarray:
 
 
 def photic(rng, eeg: np.ndarray, sfreq: float, busy) -> np.ndarray:
-    """Photic stimulation: flash train channel and occipital driving (microvolts); (n,) channel."""
+    """Photic stimulation: flash train channel and occipital driving (microvolts); (n,) channel.
+
+    About half of the recordings long enough get a session of flash trains at 1-21 Hz (10 s each,
+    one every 15 s) outside the ``busy`` intervals; 4-20 Hz flashes drive the occipital electrodes.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        Source of randomness.
+    eeg : ndarray, shape (len(EEG_ELECTRODES), n_times)
+        Referential electrode signals (float32, microvolts), modified in place.
+    sfreq : float
+        Sampling rate in Hz.
+    busy : iterable of (float, float)
+        (start, stop) intervals in seconds the session must avoid.
+
+    Returns
+    -------
+    ndarray, shape (n_times,)
+        The photic channel (float32; 100 during a flash, else 0), all zeros without a session.
+    """
     n = eeg.shape[1]
     channel = np.zeros(n, dtype=np.float32)
     freqs = [1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21]
@@ -330,6 +521,22 @@ def mimics(rng, eeg: np.ndarray, sfreq: float, busy) -> list[tuple[str, float, f
     Chewing (1-2 Hz bursts of temporal muscle), frontal eye flutter (2-4 Hz at FP1/FP2) and
     rhythmic mid-temporal theta of drowsiness (5-7 Hz, low amplitude, T3/T4), several per hour,
     placed away from the ``busy`` (start, stop) intervals in seconds.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        Source of randomness.
+    eeg : ndarray, shape (len(EEG_ELECTRODES), n_times)
+        Referential electrode signals (float32, microvolts), modified in place.
+    sfreq : float
+        Sampling rate in Hz.
+    busy : iterable of (float, float)
+        (start, stop) intervals in seconds the mimics must keep 5 s away from.
+
+    Returns
+    -------
+    list of (str, float, float)
+        Kind (``chewing``, ``flutter``, ``rmtd``), start and stop in seconds of each mimic added.
     """
     n = eeg.shape[1]
     dur_total = n / sfreq
