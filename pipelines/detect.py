@@ -19,21 +19,24 @@ from seizure.detection import (
     stream_probabilities,
     write_manifest,
 )
+from seizure._validation import SeizureError
 from seizure.io.annotations import AnnotationError
-from seizure.io.edf import EdfError, read_header
-from seizure.montage import MontageError
+from seizure.io.edf import read_header
+from seizure.storage import new_run_folder
 from seizure.postprocess import DEFAULT_GRID, EventDetector, PostprocessError
 
 __all__ = ["detect", "fit_operating_point", "resolve_inputs", "default_out_dir"]
 
 logger = logging.getLogger("seizure")
 SPLIT_NAMES = ("train", "dev", "eval")
-#: Errors that exclude one recording while the batch goes on (anything else is a bug and propagates).
-RECORDING_ERRORS = (EdfError, MontageError, AnnotationError, ValueError, OSError)
+#: Errors that exclude one recording while the batch goes on: bad input (a fault of the machine, such as a
+#: full disk, or a bug propagates and stops the command).
+RECORDING_ERRORS = (SeizureError,)
 
 
 def default_out_dir() -> Path:
-    return Path("detections") / datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    """A new folder ``detections/<UTC time>-<random suffix>`` (created)."""
+    return new_run_folder("detections")
 
 
 def resolve_inputs(inputs: list[str], detector: Detector) -> list[str]:
@@ -199,7 +202,7 @@ def fit_operating_point(
         try:
             ref = find_reference(edf)
             if ref is None:
-                raise FileNotFoundError(f"{edf}: no reference annotation (.csv_bi/.csv) beside the EDF")
+                raise AnnotationError(f"{edf}: no reference annotation beside the EDF (the fit needs one)")
             base = done
             p, info = stream_probabilities(
                 edf, detector.net, detector.steps, detector.step_s, detector.window_steps, duration=ref.duration,

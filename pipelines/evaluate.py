@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Sequence
 
@@ -23,6 +22,7 @@ from seizure.io.annotations import Annotation, Event, write_csv_bi
 from seizure.operating_point import best_sensitivity_at, candidate_thresholds, sweep
 from seizure.postprocess import OPERATING_POINT_FILE, EventDetector
 from seizure.scoring import score_pairs
+from seizure.storage import new_run_folder
 
 __all__ = [
     "model_probs",
@@ -239,8 +239,11 @@ def evaluate_run(run_dir: str | Path, cfg: Config | None = None, out_dir: str | 
 
     run_dir = resolve_run_dir(run_dir)
     cfg = cfg if cfg is not None else run_config(run_dir)
-    out = Path(out_dir) if out_dir else run_dir / "evaluations" / datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
-    out.mkdir(parents=True)
+    if out_dir:
+        out = Path(out_dir)
+        out.mkdir(parents=True)
+    else:
+        out = new_run_folder(run_dir / "evaluations")
     by_split, excl = prepare(cfg, exclusions_path=out / "exclusions.json")
     previous = json.loads((run_dir / "metrics.json").read_text()) if (run_dir / "metrics.json").is_file() else {}
     doc = {k: previous[k] for k in ("run_id", "tracking_uri", "config_hash", "model", "train") if k in previous}

@@ -20,7 +20,6 @@ from __future__ import annotations
 import csv
 import itertools
 import json
-from datetime import datetime, timezone
 from pathlib import Path
 
 import yaml
@@ -28,6 +27,7 @@ import yaml
 from pipelines.train import train
 from seizure.config import Config, ConfigError, load_config
 from seizure.tracking import Tracker
+from seizure.storage import new_run_folder
 
 __all__ = ["parse_grid", "load_experiment", "sweep", "results_table"]
 
@@ -149,9 +149,7 @@ def sweep(
         raise ConfigError("sweep needs an experiment file or at least one --grid axis")
     configs: list[tuple[str, Config]] = [(name, load_config(paths, base + ovr + overrides)) for name, ovr in variants]
     first = configs[0][1]
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
-    out_dir = Path(first.output_dir).resolve() / f"sweep-{stamp}"
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir = new_run_folder(first.output_dir, prefix="sweep-")
     result: dict = {"children": []}
     with Tracker(first.tracking.uri, first.tracking.experiment, run_name=f"sweep-{Path(experiment).stem if experiment else 'grid'}") as parent:
         parent.set_tags({"sweep.size": len(configs), "sweep.description": description[:500],

@@ -13,7 +13,6 @@ import json
 import logging
 import signal
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
 import lightning as L
@@ -31,6 +30,7 @@ from seizure.tracking import MlflowEpochCallback, NullTracker, Tracker, git_comm
 from seizure.training.data import SeizureDataModule
 from seizure.training.callbacks import build_callbacks
 from seizure.training.module import build_module
+from seizure.storage import new_run_folder
 
 __all__ = ["train", "resume_target", "RunError"]
 
@@ -153,9 +153,7 @@ def train(
         run_dir, cfg = resume_target(resume, cfg.tracking.uri)
         say(f"resuming MLflow run {resume} from {run_dir}")
     else:
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S-%f")[:-3]
-        run_dir = Path(cfg.output_dir).resolve() / stamp
-        run_dir.mkdir(parents=True, exist_ok=False)
+        run_dir = new_run_folder(cfg.output_dir)
     torch.set_num_threads(max(1, cfg.train.threads))
     resolved = to_dict(cfg)
     (run_dir / "config.yaml").write_text(yaml.safe_dump(resolved, sort_keys=False))

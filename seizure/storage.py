@@ -14,7 +14,7 @@ import os
 import shutil
 from pathlib import Path
 
-__all__ = ["atomic_write_text", "atomic_write_bytes", "reserve_space", "free_bytes", "DISK_ERRNOS"]
+__all__ = ["atomic_write_text", "atomic_write_bytes", "reserve_space", "free_bytes", "new_run_folder", "DISK_ERRNOS"]
 
 #: errno values that mean the machine, not the data, is at fault.
 DISK_ERRNOS = frozenset({errno.ENOSPC, errno.EROFS, errno.EIO, errno.EDQUOT})
@@ -135,3 +135,38 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
         ``path``.
     """
     return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def new_run_folder(parent: str | os.PathLike, prefix: str = "") -> Path:
+    """Create a new, unique folder ``<parent>/<prefix><UTC time>-<6 hex digits>``.
+
+    The time (to the millisecond) orders runs; the random suffix keeps two runs started in the
+    same millisecond (two processes, a sweep on a cluster) apart. The folder is created here with
+    ``exist_ok=False``, so it belongs to the caller alone.
+
+    Parameters
+    ----------
+    parent : path-like
+        Folder to create it in (made if missing).
+    prefix : str
+        Text before the time, e.g. ``"sweep-"``.
+
+    Returns
+    -------
+    Path
+        The new folder (absolute).
+    """
+    import secrets
+    from datetime import datetime, timezone
+
+    parent = Path(parent).resolve()
+    parent.mkdir(parents=True, exist_ok=True)
+    for _ in range(100):
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S-%f")[:-3]
+        path = parent / f"{prefix}{stamp}-{secrets.token_hex(3)}"
+        try:
+            path.mkdir()
+        except FileExistsError:
+            continue
+        return path
+    raise FileExistsError(errno.EEXIST, "could not create a unique run folder", str(parent))

@@ -119,7 +119,11 @@ class EdfReader:
         size = path.stat().st_size
         if size == 0:
             raise EdfError(f"{path}: EDF file is empty (0 bytes)")
-        with open(path, "rb") as fh:
+        try:
+            fh = open(path, "rb")
+        except PermissionError as exc:  # this file only; a fault of the machine (EIO, ...) propagates
+            raise EdfError(f"{path}: cannot open the EDF file ({exc.strerror})") from None
+        with fh:
             fixed = fh.read(256)
             if len(fixed) < 256:
                 raise EdfError(f"{path}: header is truncated ({size} bytes; an EDF header has at least 256)")
