@@ -1,1 +1,3 @@
-"""The application: stage functions and the ``seizure`` command (depends on ``seizure``, never the reverse)."""
+"""The application (installed as ``seizure_app``): stage functions and the ``seizure`` command.
+
+It depends on the library ``seizure``, never the reverse."""

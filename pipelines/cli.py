@@ -1,4 +1,4 @@
-"""The ``seizure`` command: parses arguments and dispatches to ``pipelines.commands``."""
+"""The ``seizure`` command: parses arguments and dispatches to ``seizure_app.commands``."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from seizure.config import ConfigError
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from pipelines.commands import COMMANDS
+    from seizure_app.commands import COMMANDS
 
     from seizure import __version__
 

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from pipelines.train import train
+from seizure_app.train import train
 from seizure.config import Config
 from seizure.synth import generate_corpus
 from seizure.synth.corpus import GENERATOR_VERSION

@@ -234,7 +234,7 @@ def evaluate_run(run_dir: str | Path, cfg: Config | None = None, out_dir: str | 
         The metrics document (as training writes it), carrying over ``run_id``, ``tracking_uri``,
         ``config_hash``, ``model`` and ``train`` from the run's ``metrics.json``.
     """
-    from pipelines.prepare import prepare
+    from seizure_app.prepare import prepare
     from seizure.detection.model import load_detector
 
     run_dir = resolve_run_dir(run_dir)

@@ -41,7 +41,7 @@ def _local_run_dir(run_id: str, runs_dir: Path, uri: str) -> Path | None:
 
 def _from_mlflow(run_id: str, work: Path, uri: str, say) -> ReportInput:
     """Re-run the logged model on the eval split listed in the run's artifacts."""
-    from pipelines.detect import detect
+    from seizure_app.detect import detect
     from seizure.tracking import download_run_artifacts
 
     art = work / "artifacts"

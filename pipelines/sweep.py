@@ -24,7 +24,7 @@ from pathlib import Path
 
 import yaml
 
-from pipelines.train import train
+from seizure_app.train import train
 from seizure.config import Config, ConfigError, load_config
 from seizure.tracking import Tracker
 from seizure.storage import new_run_folder

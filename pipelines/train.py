@@ -21,8 +21,8 @@ import torch
 import yaml
 from lightning.pytorch.callbacks import ModelCheckpoint
 
-from pipelines.evaluate import evaluate_model
-from pipelines.prepare import prepare
+from seizure_app.evaluate import evaluate_model
+from seizure_app.prepare import prepare
 from seizure._validation import SeizureError
 from seizure.config import Config, config_hash, flatten, load_config, to_dict
 from seizure.io.corpus import CorpusError

@@ -7,7 +7,7 @@ import mlflow
 import numpy as np
 import pytest
 
-from pipelines.cli import main
+from seizure_app.cli import main
 from seizure.cache import prepare_corpus, prepare_recording
 from seizure.config import load_config
 from seizure.io.annotations import read_csv_bi

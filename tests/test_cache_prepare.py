@@ -111,7 +111,7 @@ def main(argv):
     Lightning and MLflow, which costs seconds per test)."""
     import argparse
 
-    from pipelines.commands import prepare as command
+    from seizure_app.commands import prepare as command
 
     parser = argparse.ArgumentParser(prog="seizure")
     command.register(parser.add_subparsers(dest="command", required=True))

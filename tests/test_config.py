@@ -274,7 +274,7 @@ def test_option_lists_have_one_definition():
 
 def test_cli_pdf_choices_match_the_engines():
     """The CLI keeps its own list (importing the report package would load matplotlib): same names."""
-    from pipelines.cli import build_parser
+    from seizure_app.cli import build_parser
     from seizure.report.pdf import PDF_ENGINES
 
     sub = next(a for a in build_parser()._actions if a.dest == "command")
@@ -297,13 +297,13 @@ def test_config_does_not_load_lightning():
     ("data.window_s=0", "data.window_s"), ("train.seed=-1", "train.seed"), ("train.threads=-3", "train.threads"),
 ])  # fmt: skip
 def test_cli_train_fails_on_a_bad_value_before_reading_data(override, key, tmp_path, capsys, monkeypatch):
-    import pipelines.train
-    from pipelines.cli import main
+    import seizure_app.train
+    from seizure_app.cli import main
 
     def must_not_run(*args, **kwargs):
         raise AssertionError("training started")
 
-    monkeypatch.setattr(pipelines.train, "train", must_not_run)
+    monkeypatch.setattr(seizure_app.train, "train", must_not_run)
     out_dir = tmp_path / "runs"
     rc = main(["train", "--data", str(tmp_path / "no-corpus"), f"output_dir={out_dir}", override])
     err = capsys.readouterr().err
@@ -313,8 +313,8 @@ def test_cli_train_fails_on_a_bad_value_before_reading_data(override, key, tmp_p
 
 
 def test_overrides_may_follow_options(monkeypatch):
-    import pipelines.commands.train as train_cmd
-    from pipelines.cli import main
+    import seizure_app.commands.train as train_cmd
+    from seizure_app.cli import main
 
     seen = {}
 

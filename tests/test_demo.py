@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from pipelines.demo import ensure_corpus
+from seizure_app.demo import ensure_corpus
 from seizure.config import load_config
 
 

@@ -122,7 +122,7 @@ def test_streaming_equals_whole_recording_preprocessing(tmp_path, run_dir):
 
 
 def test_detect_folder_and_single_file_with_errors(tmp_path, run_dir):
-    from pipelines.detect import detect
+    from seizure_app.detect import detect
 
     data = tmp_path / "data"
     (data / "sub").mkdir(parents=True)
@@ -165,7 +165,7 @@ def test_find_edfs_reports_missing_inputs_and_name_clashes(tmp_path):
 
 @pytest.mark.slow
 def test_cli_detect_then_report_and_no_identifying_header_field(tmp_path, run_dir, monkeypatch):
-    from pipelines.cli import main
+    from seizure_app.cli import main
 
     monkeypatch.chdir(tmp_path)
     data = tmp_path / "data"
@@ -266,7 +266,7 @@ def test_fit_on_replaces_the_fitted_file_and_detect_reads_it(tmp_path, run_dir, 
     """`seizure detect --fit-on`: the grid fit is stored as the run's one fitted file, then used."""
     import shutil
 
-    from pipelines.cli import main
+    from seizure_app.cli import main
 
     model = tmp_path / "model"
     shutil.copytree(run_dir, model)
@@ -290,7 +290,7 @@ def test_fit_on_replaces_the_fitted_file_and_detect_reads_it(tmp_path, run_dir, 
     old = tmp_path / "old_op.json"
     old.write_text(json.dumps({"postprocess": {**fitted.to_dict(), "threshold_": 0.25}, "fit": {"metric": "taes"},
                                "errors": []}))
-    from pipelines.detect import detect
+    from seizure_app.detect import detect
 
     again = detect([str(data)], str(run_dir), tmp_path / "det2", operating_point=old, timelines=False)
     assert again["postprocess"]["threshold_"] == 0.25 and again["model"]["operating_point"]["file"] == str(old)

@@ -1,4 +1,4 @@
-"""The evaluate stage (``pipelines.evaluate.evaluate_run``) and the one fitted file of a trained run."""
+"""The evaluate stage (``seizure_app.evaluate.evaluate_run``) and the one fitted file of a trained run."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 
-from pipelines.evaluate import evaluate_run, resolve_run_dir, run_config
+from seizure_app.evaluate import evaluate_run, resolve_run_dir, run_config
 from seizure.detection import load_detector
 from seizure.postprocess import OPERATING_POINT_FILE, EventDetector
 from seizure.synth import generate_corpus
@@ -20,7 +20,7 @@ TINY = ["train.epochs=1", "model.conv_channels=[4,8,8]", "model.hidden_size=8", 
 
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory):
-    from pipelines.train import train
+    from seizure_app.train import train
     from seizure.config import load_config
 
     tmp = tmp_path_factory.mktemp("evaluate")

@@ -3,7 +3,7 @@
 import pytest
 
 import seizure.detection.references as detection_references
-from pipelines.score import score_files
+from seizure_app.score import score_files
 from seizure.detection import patient_of
 from seizure.io.annotations import Annotation, Event, write_annotations, write_csv, write_csv_bi
 from seizure.io.corpus import scan_corpus

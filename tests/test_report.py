@@ -158,7 +158,7 @@ def test_unknown_pdf_engine_is_an_error(tmp_path):
 
 
 def test_report_target_errors_name_the_folder(tmp_path):
-    from pipelines.report import resolve_target
+    from seizure_app.report import resolve_target
 
     with pytest.raises(FileNotFoundError, match="neither a training run folder"):
         resolve_target(str(tmp_path))

@@ -9,17 +9,17 @@ from pathlib import Path
 
 import pytest
 
-import pipelines
-import pipelines.score
-from pipelines.score import ScoreFileNotFound, format_scores, list_files, pair_files, score_files
+import seizure_app
+import seizure_app.score
+from seizure_app.score import ScoreFileNotFound, format_scores, list_files, pair_files, score_files
 from seizure._validation import SeizureError
 from seizure.io.annotations import Annotation, AnnotationError, Event, read_csv_bi, write_csv_bi, write_events_tsv
 from seizure.scoring import EPOCH_S, METRICS, PAIR_DURATION_TOLERANCE_S, ScoringError
 
-# Loaded by path: importing ``pipelines.commands`` imports every subcommand (and with them
+# Loaded by path: importing ``seizure_app.commands`` imports every subcommand (and with them
 # Lightning and MLflow), which takes longer than all these tests together.
 _spec = importlib.util.spec_from_file_location(
-    "_score_command", Path(pipelines.__file__).parent / "commands" / "score.py"
+    "_score_command", Path(seizure_app.__file__).parent / "commands" / "score.py"
 )
 score_cmd = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(score_cmd)
@@ -245,7 +245,7 @@ def test_scoring_errors_are_seizure_errors(corpus, tmp_path):
     assert isinstance(info.value, SeizureError) and isinstance(info.value, FileNotFoundError)
     with pytest.raises(ScoringError, match="unknown metric"):
         score_files(ref, hyp, ("overlap",))
-    assert not hasattr(pipelines.score, "score_dirs")
+    assert not hasattr(seizure_app.score, "score_dirs")
 
 
 def test_duration_tolerance_default_is_the_scoring_constant(corpus):
@@ -265,7 +265,7 @@ def test_every_metric_has_a_title_in_the_text_output(corpus):
     ref, hyp = corpus
     doc = score_files(ref, hyp, METRICS)
     text = format_scores(doc)
-    assert set(pipelines.score._TITLES) == set(METRICS)
+    assert set(seizure_app.score._TITLES) == set(METRICS)
     for metric in METRICS:
-        assert pipelines.score._TITLES[metric].format(epoch_s=EPOCH_S) in text
+        assert seizure_app.score._TITLES[metric].format(epoch_s=EPOCH_S) in text
     assert "-30 s/+60 s, merge < 90 s, split > 300 s" in text and "1 Hz label masks" in text

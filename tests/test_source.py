@@ -67,7 +67,7 @@ def test_prepare_and_detect_paths_give_identical_arrays(write_edf, tmp_path, mon
 
 
 def test_flat_line_edf_is_refused_alike_by_prepare_and_detect(write_edf, tmp_path, tiny_run_dir):
-    from pipelines.detect import detect
+    from seizure_app.detect import detect
 
     good = write_edf(tusz_path(tmp_path, "aaaaaaac"))
     flat = write_edf(tusz_path(tmp_path, "aaaaaaad"), flat=True)  # a flat-line "recording"

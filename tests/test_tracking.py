@@ -14,7 +14,7 @@ from pathlib import Path
 import mlflow
 import pytest
 
-from pipelines.cli import main
+from seizure_app.cli import main
 from seizure.synth import generate_corpus
 
 pytestmark = pytest.mark.slow
@@ -53,7 +53,7 @@ def test_same_config_seed_and_data_give_same_metrics(corpus, tmp_path, monkeypat
 def test_killed_training_is_marked_and_resumes_in_the_same_run(corpus, tmp_path):
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "MLFLOW_DISABLE_TELEMETRY": "true", "MLFLOW_TRACKING_URI": uri}
-    cmd = [sys.executable, "-m", "pipelines.cli", "train",
+    cmd = [sys.executable, "-m", "seizure_app.cli", "train",
            *_args(corpus, tmp_path, uri, "train.epochs=40", "data.stride_s=1")]
     log = open(tmp_path / "train.log", "w")
     proc = subprocess.Popen(cmd, cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
@@ -83,7 +83,7 @@ def test_killed_training_is_marked_and_resumes_in_the_same_run(corpus, tmp_path)
     cfg_path = ckpts.parents[1] / "config.yaml"
     cfg_path.write_text(cfg_path.read_text().replace("epochs: 40", f"epochs: {epochs_before + 2}"))
     resumed = subprocess.run(
-        [sys.executable, "-m", "pipelines.cli", "train", "--resume", run_id],
+        [sys.executable, "-m", "seizure_app.cli", "train", "--resume", run_id],
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600,
     )
     assert resumed.returncode == 0, resumed.stdout[-3000:] + resumed.stderr[-3000:]
@@ -95,7 +95,7 @@ def test_killed_training_is_marked_and_resumes_in_the_same_run(corpus, tmp_path)
 
 
 def test_crash_marks_run_failed(corpus, tmp_path, monkeypatch):
-    from pipelines import train as train_mod
+    from seizure_app import train as train_mod
 
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
 
@@ -224,7 +224,7 @@ def test_experiment_file_sweep_writes_results_table(corpus, tmp_path, monkeypatc
 
 
 def test_experiment_file_errors_name_the_problem(tmp_path):
-    from pipelines.sweep import load_experiment
+    from seizure_app.sweep import load_experiment
     from seizure.config import ConfigError
 
     bad = tmp_path / "bad.yaml"

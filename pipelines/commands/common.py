@@ -2,11 +2,43 @@
 
 from __future__ import annotations
 
+import sys
+from importlib import resources
 from pathlib import Path
 
-from seizure.config import load_config
+from seizure.config import ConfigError, load_config
 
-CONFIG_DIR = Path(__file__).resolve().parents[2] / "configs"
+#: The shipped configuration files (the repository's ``configs/``, installed as ``seizure_app.configs``).
+CONFIG_DIR = Path(str(resources.files("seizure_app.configs")))
+
+
+def config_path(name: str | Path) -> Path:
+    """A configuration file: ``name`` as a path if it exists, else the shipped file of that name.
+
+    Parameters
+    ----------
+    name : str or Path
+        A path (``my.yaml``), or a name inside the shipped configurations (``demo.yaml``,
+        ``model/golmohammadi2017.yaml``, ``configs/experiments/paper_initializers.yaml``).
+
+    Returns
+    -------
+    Path
+
+    Raises
+    ------
+    ConfigError
+        Neither exists; the message lists the shipped files.
+    """
+    path = Path(name)
+    if path.is_file():
+        return path
+    rel = Path(*path.parts[1:]) if path.parts[:1] == ("configs",) else path
+    shipped = CONFIG_DIR / rel
+    if not path.is_absolute() and shipped.is_file():
+        return shipped
+    known = sorted(str(p.relative_to(CONFIG_DIR)) for p in CONFIG_DIR.rglob("*.yaml"))
+    raise ConfigError(f"{name}: no such configuration file here or among the shipped ones ({', '.join(known)})")
 
 
 def progress_bar(desc: str, unit: str = "rec"):
@@ -32,10 +64,15 @@ def add_config_args(parser) -> None:
 
 
 def config_from_args(args, default_name: str | None):
-    paths = list(args.config or [])
-    if not paths and default_name and (CONFIG_DIR / default_name).is_file():
-        paths = [CONFIG_DIR / default_name]
-    return load_config(paths, args.overrides)
+    """The configuration of a command: the shipped ``default_name`` (or the ``--config`` files), then
+    the dotted overrides. Says on stderr which files it read."""
+    paths = [config_path(p) for p in (args.config or [])]
+    if not paths and default_name:
+        paths = [config_path(default_name)]
+    cfg = load_config(paths, args.overrides)
+    print(f"config: {', '.join(str(p) for p in paths) or 'built-in defaults'}"
+          + (f" + {len(args.overrides)} override(s)" if args.overrides else ""), file=sys.stderr)
+    return cfg
 
 
 def pct(x) -> str:

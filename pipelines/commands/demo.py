@@ -1,10 +1,10 @@
 """``seizure demo``: the whole pipeline on a synthetic corpus generated once into data/demo."""
 
-from pipelines.commands.common import add_config_args, config_from_args, print_run_summary, progress_bar
+from seizure_app.commands.common import add_config_args, config_from_args, print_run_summary, progress_bar
 
 
 def run(args) -> int:
-    from pipelines.demo import demo
+    from seizure_app.demo import demo
 
     cfg = config_from_args(args, "demo.yaml")
     print_run_summary(demo(cfg, progress=progress_bar("synth")))

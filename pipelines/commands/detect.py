@@ -1,6 +1,6 @@
 """``seizure detect EDF_OR_DIR... --model (RUN_DIR | models:/NAME/VERSION)``: seizures in any EDF."""
 
-from pipelines.commands.common import pct
+from seizure_app.commands.common import pct
 
 
 def _progress():
@@ -22,7 +22,7 @@ def _progress():
 
 
 def run(args) -> int:
-    from pipelines.detect import detect, fit_operating_point
+    from seizure_app.detect import detect, fit_operating_point
 
     if not args.inputs and args.fit_on is None:
         print("error: give EDF files/folders to detect on, or --fit-on to fit the operating point", flush=True)

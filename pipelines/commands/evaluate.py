@@ -1,10 +1,10 @@
 """``seizure evaluate RUN``: re-score a trained run (e.g. with another operating-point target)."""
 
-from pipelines.commands.common import print_run_summary
+from seizure_app.commands.common import print_run_summary
 
 
 def run(args) -> int:
-    from pipelines.evaluate import evaluate_run, resolve_run_dir, run_config
+    from seizure_app.evaluate import evaluate_run, resolve_run_dir, run_config
 
     run_dir = resolve_run_dir(args.run, args.tracking_uri or "")
     doc = evaluate_run(run_dir, run_config(run_dir, args.overrides, args.data))

@@ -5,11 +5,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from pipelines.commands.common import add_config_args, config_from_args, progress_bar
+from seizure_app.commands.common import add_config_args, config_from_args, progress_bar
 
 
 def run(args) -> int:
-    from pipelines.prepare import EXCLUSIONS_NAME, prepare
+    from seizure_app.prepare import EXCLUSIONS_NAME, prepare
     from seizure.cache import steps_dir
 
     cfg = config_from_args(args, "train.yaml")

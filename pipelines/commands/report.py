@@ -1,10 +1,10 @@
 """``seizure report RUN_ID_OR_EVAL_DIR``: clinical evaluation report (HTML, JSON, PDF), logged to MLflow."""
 
-from pipelines.commands.common import pct
+from seizure_app.commands.common import pct
 
 
 def run(args) -> int:
-    from pipelines.report import report
+    from seizure_app.report import report
 
     out = report(args.target, args.out, runs_dir=args.runs_dir, tracking_uri=args.tracking_uri,
                  pdf=None if args.pdf == "none" else args.pdf, log_to_mlflow=not args.no_mlflow, n_boot=args.n_boot)

@@ -15,7 +15,7 @@ def _metrics(values: list[str]) -> list[str]:
 
 
 def run(args) -> int:
-    from pipelines.score import format_scores, score_files
+    from seizure_app.score import format_scores, score_files
 
     doc = score_files(
         args.ref,

@@ -1,16 +1,16 @@
 """``seizure sweep [EXPERIMENT.yaml]``: train variants as child runs of one MLflow parent run."""
 
-from pipelines.commands.common import CONFIG_DIR
+from seizure_app.commands.common import config_path
 
 
 def run(args) -> int:
-    from pipelines.sweep import sweep
+    from seizure_app.sweep import sweep
 
     items = list(args.overrides)
     experiment = None
     if items and items[0].endswith((".yaml", ".yml")) and "=" not in items[0]:
-        experiment = items.pop(0)
-    paths = list(args.config or [CONFIG_DIR / "train.yaml"])
+        experiment = str(config_path(items.pop(0)))
+    paths = [config_path(p) for p in (args.config or ["train.yaml"])]
     if args.data:
         items.append(f"data.root={args.data}")
     out = sweep(paths, items, grid=args.grid, experiment=experiment)

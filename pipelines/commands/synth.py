@@ -1,6 +1,6 @@
 """``seizure synth OUT_DIR``: a synthetic corpus in the TUSZ v2.0 layout."""
 
-from pipelines.commands.common import progress_bar
+from seizure_app.commands.common import progress_bar
 
 
 def run(args) -> int:

@@ -1,10 +1,10 @@
 """``seizure train``: train, evaluate against the baseline, report, track in MLflow."""
 
-from pipelines.commands.common import add_config_args, config_from_args, print_run_summary
+from seizure_app.commands.common import add_config_args, config_from_args, print_run_summary
 
 
 def run(args) -> int:
-    from pipelines.train import RunError, train
+    from seizure_app.train import RunError, train
 
     cfg = config_from_args(args, "train.yaml")
     if args.data:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from pipelines.cli import main
+from seizure_app.cli import main
 
 
 def _batch(tmp_path, write_tusz_edf):

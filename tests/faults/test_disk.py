@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from edfio import Edf, EdfSignal
 
-from pipelines.cli import main
+from seizure_app.cli import main
 from seizure.cache import prepare_corpus
 from seizure.config import load_config
 from seizure.io.annotations import write_csv_bi
