@@ -111,7 +111,22 @@ def band_noise(rng, n_ch: int, n: int, sfreq: float, lo: float, hi: float) -> np
 
 
 def ar1_knots(rng, n_ch: int, n_knots: int, rho: float) -> np.ndarray:
-    """Stationary unit-variance AR(1) sequences, shape (n_ch, n_knots)."""
+    """Stationary unit-variance AR(1) sequences, one per channel.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+    n_ch : int
+        Number of sequences.
+    n_knots : int
+        Length of each sequence.
+    rho : float
+        Lag-one correlation in [0, 1); 0 gives white noise.
+
+    Returns
+    -------
+    ndarray, shape (n_ch, n_knots), float64
+    """
     z = rng.standard_normal((n_ch, n_knots))
     if rho > 0:
         start = rng.standard_normal((n_ch, 1))
