@@ -21,6 +21,7 @@ from seizure.detection import (
 )
 from seizure._validation import SeizureError
 from seizure.io.annotations import AnnotationError
+from seizure.io.corpus import SPLITS
 from seizure.io.edf import read_header
 from seizure.storage import new_run_folder
 from seizure.postprocess import DEFAULT_GRID, EventDetector, PostprocessError
@@ -28,7 +29,6 @@ from seizure.postprocess import DEFAULT_GRID, EventDetector, PostprocessError
 __all__ = ["detect", "fit_operating_point", "resolve_inputs", "default_out_dir"]
 
 logger = logging.getLogger("seizure")
-SPLIT_NAMES = ("train", "dev", "eval")
 #: Errors that exclude one recording while the batch goes on: bad input (a fault of the machine, such as a
 #: full disk, or a bug propagates and stops the command).
 RECORDING_ERRORS = (SeizureError,)
@@ -44,7 +44,7 @@ def resolve_inputs(inputs: list[str], detector: Detector) -> list[str]:
     the model's training run used for that split (its ``splits.json``)."""
     out: list[str] = []
     for item in inputs:
-        if item in SPLIT_NAMES and not Path(item).exists():
+        if item in SPLITS and not Path(item).exists():
             splits = detector.info.get("splits_file")
             if not splits:
                 raise FileNotFoundError(f"split {item!r}: the model's run has no splits.json; give EDF paths instead")
@@ -225,7 +225,7 @@ def fit_operating_point(
         src = Path(str(model))
         out = src / OPERATING_POINT_FILE if src.is_dir() else Path(OPERATING_POINT_FILE)
     out = fitted.save(out, chosen_by="seizure detect --fit", recordings=names, errors=errors,
-                      split=inputs[0] if len(inputs) == 1 and inputs[0] in SPLIT_NAMES else "given recordings")
+                      split=inputs[0] if len(inputs) == 1 and inputs[0] in SPLITS else "given recordings")
     doc = {"postprocess": fitted.to_dict(), "fit": fitted.fit_info_, "errors": errors, "path": str(out)}
     run_id = detector.info.get("run_id")
     doc["logged_to"] = None

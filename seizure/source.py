@@ -17,6 +17,7 @@ so the same EDF gives the same arrays, and the same refusals, whichever command 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from dataclasses import dataclass
@@ -357,7 +358,7 @@ class RecordingSource:
         while n_stream < len(steps) and steps[n_stream]["name"] in SPECTRAL_STEPS | POINTWISE_STEPS:
             n_stream += 1
         head, tail = steps[:n_stream], steps[n_stream:]
-        try:
+        with self._quality_errors():
             if not tail:
                 sfreq = stream_steps(self, self.n_times, n_pairs, self.sfreq, head, sink, block_s, response_dir)
                 k = 1
@@ -376,10 +377,6 @@ class RecordingSource:
                 sink(0, out)
             else:
                 return self.preprocess_chunked(steps, sink, block_s, margin_s)
-        except StepError as exc:
-            if "non-finite" in str(exc):
-                raise QualityError(f"{self.path}: {exc}") from None
-            raise
         self.check_quality()
         return float(sfreq), k
 
@@ -420,14 +417,20 @@ class RecordingSource:
             For bad steps, or a step returning a row count that is not a multiple of the derivations.
         """
         check_rate(self.sfreq, steps, self.path)
-        try:
+        with self._quality_errors():
             sfreq, k = self._chunked(steps, sink, chunk_s, margin_s)
+        self.check_quality()
+        return float(sfreq), k
+
+    @contextlib.contextmanager
+    def _quality_errors(self):
+        """Non-finite samples found while preprocessing are a property of the recording: QualityError."""
+        try:
+            yield
         except StepError as exc:
             if "non-finite" in str(exc):
                 raise QualityError(f"{self.path}: {exc}") from None
             raise
-        self.check_quality()
-        return float(sfreq), k
 
     def _rows_per_pair(self, out: np.ndarray, tail: list[dict]) -> int:
         n_pairs = len(self.plan.pairs)

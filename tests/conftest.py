@@ -60,6 +60,7 @@ def tiny_run_dir(tmp_path_factory) -> Path:
 
     from seizure.config import load_config, to_dict
     from seizure.models import build_model
+    from seizure.postprocess import OPERATING_POINT_FILE, EventDetector
 
     d = tmp_path_factory.mktemp("tiny-run")
     cfg = load_config(overrides=["data.window_s=8", "model.conv_channels=[4, 8]", "model.hidden_size=8"])
@@ -67,6 +68,5 @@ def tiny_run_dir(tmp_path_factory) -> Path:
     torch.manual_seed(0)
     torch.save(build_model("cnn_rnn", **TINY_NET).state_dict(), d / "model_state.pt")
     (d / "model.json").write_text(json.dumps({"name": "cnn_rnn", "kwargs": TINY_NET}))
-    (d / "postprocess.json").write_text(json.dumps({"step_s": 1.0, "smooth_s": 3.0, "min_duration_s": 2.0,
-                                                     "merge_gap_s": 5.0, "threshold_": 0.5}))
+    EventDetector(1.0, 3.0, 2.0, 5.0, 0.5).save(d / OPERATING_POINT_FILE, chosen_by="training", split="dev")
     return d

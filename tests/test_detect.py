@@ -53,17 +53,11 @@ def write_reference(edf: Path, seizures: list[tuple[float, float, str]], duratio
 
 
 @pytest.fixture(scope="module")
-def run_dir(tmp_path_factory) -> Path:
-    """A training run folder holding a small untrained network (detection mechanics, not accuracy)."""
-    d = tmp_path_factory.mktemp("run")
-    cfg = load_config(overrides=["data.window_s=8", "model.conv_channels=[4, 8]", "model.hidden_size=8"])
-    (d / "config.yaml").write_text(yaml.safe_dump(to_dict(cfg), sort_keys=False))
-    torch.manual_seed(0)
-    net = build_model("cnn_rnn", **KWARGS)
-    torch.save(net.state_dict(), d / "model_state.pt")
-    (d / "model.json").write_text(json.dumps({"name": "cnn_rnn", "kwargs": KWARGS}))
-    EventDetector(1.0, 3.0, 2.0, 5.0, 0.5).save(d / OPERATING_POINT_FILE, chosen_by="training", split="dev")
-    return d
+def run_dir(tmp_path_factory, tiny_run_dir) -> Path:
+    """This module's own copy of the tiny run folder (some tests here write into it)."""
+    import shutil
+
+    return Path(shutil.copytree(tiny_run_dir, tmp_path_factory.mktemp("run") / "run"))
 
 
 def test_run_folder_of_the_earlier_layout_loads(tmp_path, run_dir, caplog):

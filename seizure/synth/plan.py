@@ -14,6 +14,7 @@ import logging
 
 import numpy as np
 
+from ..io.corpus import SPLITS
 from .layout import EEG_ELECTRODES, MONTAGE_DIRS, POSITIONS, SCALP_ELECTRODES
 from .records import CorpusPlan, PatientPlan, PlanError, RecordingPlan, SeizurePlan
 
@@ -33,7 +34,6 @@ __all__ = [
 
 logger = logging.getLogger("seizure")
 
-SPLITS: tuple[str, ...] = ("train", "dev", "eval")
 #: Sampling rates (Hz) and their probabilities.
 SFREQS: tuple[int, ...] = (250, 256, 400, 512)
 _SFREQ_P = (0.6, 0.2, 0.1, 0.1)
