@@ -164,7 +164,27 @@ class CnnRnn(nn.Module):
         self.head = nn.Linear(self.rnn.output_size, 1)
 
     def forward_stages(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
-        """Every stage's output, keyed as in the module docstring (``logits`` last)."""
+        """Every stage's output, keyed as in the module docstring (``logits`` last).
+
+        Parameters
+        ----------
+        x : torch.Tensor
+            Raw front end: (B, C, T) montaged signal, T samples at ``sfreq``. LFCC front end:
+            (B, C * k, n) features, channel-major rows, n frames at ``sfreq``. Samples beyond
+            the last whole output step are dropped.
+
+        Returns
+        -------
+        dict of str to torch.Tensor
+            ``input`` (B, rows, T), ``front_end`` (B, F, C, S), ``channel_pool`` (B, D, S),
+            ``rnn`` (B, S, H * directions) and ``logits`` (B, S), with S = T // samples_per_step.
+
+        Raises
+        ------
+        ValueError
+            For LFCC input whose row count is not ``n_channels * n_features``, or for
+            ``channel_pooling="conv"`` with a channel count other than the one it was built with.
+        """
         b, rows, t = x.shape
         c, k, sps = self.n_channels, self.n_features, self.samples_per_step
         if k > 1 and rows != c * k:
@@ -196,8 +216,26 @@ class CnnRnn(nn.Module):
         return out
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """(B, C, T) raw or (B, C * k, n) LFCC -> (B, S) logits, S = T // samples_per_step."""
+        """(B, C, T) raw or (B, C * k, n) LFCC -> (B, S) logits, S = T // samples_per_step.
+
+        Parameters
+        ----------
+        x : torch.Tensor
+            Input windows as in :meth:`forward_stages`: (B, C, T) raw or (B, C * k, n) LFCC.
+
+        Returns
+        -------
+        torch.Tensor
+            (B, S) per-step logits; ``torch.sigmoid`` gives the seizure probability of each step.
+        """
         return self.forward_stages(x)["logits"]
 
     def n_parameters(self) -> int:
+        """Number of scalar parameters of the network, trainable or frozen.
+
+        Returns
+        -------
+        int
+            Sum of the element counts of every parameter tensor.
+        """
         return int(sum(math.prod(p.shape) for p in self.parameters()))
