@@ -58,15 +58,21 @@ class CnnRnn(nn.Module):
     step_s : float
         Output step in seconds; ``sfreq * step_s`` must be a whole number.
     rnn : {"lstm", "gru", "minimal_rnn", "rnn_tanh", "rnn_relu"}
+        Recurrent cell (``seizure.models.rnn.CELLS``).
     conv_channels : list of int
         Filters of the 1-D convolution blocks (one pooling stage each); default
         :data:`CONV_CHANNELS`, also the configuration's default ``model.conv_channels``.
     kernel_size : int
         Length of the 1-D kernels (odd).
-    hidden_size, num_layers, bidirectional : recurrent layer settings.
+    hidden_size, num_layers : int
+        Recurrent units per direction and recurrent layers (``seizure.models.rnn.Recurrent``).
+    bidirectional : bool
+        Run the recurrent layers in both directions (the output has ``2 * hidden_size`` features).
     dropout : float
         Dropout before the read-out and between recurrent layers.
     front_end : {"raw", "lfcc"}
+        1-D convolutions over the montaged signal, or 2-D convolutions over LFCC features followed
+        by 1-D convolutions.
     strided_blocks : int
         Raw front end: how many leading convolution blocks reduce the rate by their stride
         instead of by pooling (0 = pooling everywhere); see ``seizure.models.frontends.RawFrontEnd``.
@@ -81,7 +87,9 @@ class CnnRnn(nn.Module):
     pooling : {"max", "avg"}
         Pooling over time (and features) inside the convolution blocks.
     channel_pooling : {"meanmax", "mean", "max", "conv"}
+        How the channels are combined at each step (see the module docstring).
     activation : {"elu", "relu", "leaky_relu", "selu", "gelu", "tanh"}
+        Activation after every convolution.
     batch_norm : bool
         Batch normalization after every convolution.
     recurrent_dropout : float
