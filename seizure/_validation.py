@@ -69,6 +69,12 @@ def suggest(value: Any, allowed: Iterable[Any]) -> str:
         The rejected value; only strings get a suggestion.
     allowed : iterable
         The accepted values (non-strings are compared by their ``str``).
+
+    Returns
+    -------
+    str
+        The suffix to append to an error message, or ``""`` when no allowed value is close
+        (``difflib.get_close_matches``) or ``value`` is not a string.
     """
     if not isinstance(value, str):
         return ""
@@ -85,7 +91,9 @@ def check_type(value: Any, types: type | tuple[type, ...], name: str, error: typ
     Parameters
     ----------
     value : object
+        The value to check, returned unchanged.
     types : type or tuple of type
+        Accepted types; ``object`` accepts anything.
     name : str
         Parameter name (the dotted key for configuration values), first word of the message.
     error : type of SeizureError
@@ -114,6 +122,7 @@ def check_option(value: Any, allowed: Iterable[Any], name: str, error: type[Seiz
     Parameters
     ----------
     value : object
+        The value to check, returned unchanged; a bool only matches a bool option.
     allowed : iterable
         Accepted values, listed in this order in the message.
     name : str
@@ -174,6 +183,7 @@ def check_range(
     Parameters
     ----------
     value : object
+        The value to check, returned unchanged.
     name : str
         Parameter name (the dotted key for configuration values).
     low, high : float, optional
@@ -212,6 +222,7 @@ def check_int(
     Parameters
     ----------
     value : object
+        The value to check, returned unchanged; any integral number (``numpy.int64`` too).
     name : str
         Parameter name (the dotted key for configuration values).
     low, high : int, optional
@@ -252,6 +263,7 @@ def check_length(
     Parameters
     ----------
     value : object
+        The value to check, returned unchanged.
     name : str
         Parameter name (the dotted key for configuration values).
     low, high : int, optional

@@ -52,20 +52,32 @@ def baseline_scores(
     signals : ndarray, shape (C, n_times)
         Montaged, preprocessed signals.
     sfreq : float
-        Hz.
+        Sampling rate of ``signals`` in Hz.
     step_s : float
-        Seconds per step.
+        Seconds per step; ``round(step_s * sfreq)`` samples make one step.
     n_steps : int
         Steps to score.
     feature : {"bandpower", "linelength", "both"}
+        Log mean power in ``band`` (4th-order Butterworth band-pass, zero phase), line length,
+        or the mean of their two z-scores.
     band : (float, float)
         Band-power band in Hz.
+    top_k : int
+        Channels averaged at each step: the ``top_k`` highest z-scores (all channels when there
+        are fewer).
     present : list of bool, optional
         Rows that hold real channels (zero-filled absent channels are ignored).
 
     Returns
     -------
-    ndarray, shape (n_steps,)
+    ndarray of float64, shape (n_steps,)
+        Step scores; steps past the end of the signal are 0 (all of them when it is shorter than
+        one step).
+
+    Raises
+    ------
+    BaselineError
+        For an unknown ``feature``.
     """
     if feature not in FEATURES:
         raise BaselineError(f"feature: expected one of {list(FEATURES)}, got {feature!r}")

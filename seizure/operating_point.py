@@ -77,8 +77,9 @@ def candidate_thresholds(
 
     Returns
     -------
-    ndarray
-        Sorted unique thresholds (rounded to 6 decimals); 0.05, 0.10, ..., 0.95 without scores.
+    ndarray of float64, shape (n_thresholds,)
+        Sorted unique thresholds (rounded to 6 decimals), at most ``n + len(fixed)`` of them;
+        the 19 values 0.05, 0.10, ..., 0.95 without scores.
     """
     pooled = [detector.smoothed(p) for p in probs if p.size]
     if not pooled:
@@ -235,8 +236,8 @@ def operating_curves(
         Recording durations, seconds (every recording counts towards FA/24h).
     detector : EventDetector
         Post-processing settings; its threshold is ignored.
-    thresholds : ndarray, optional
-        Thresholds to score (default :func:`candidate_thresholds`).
+    thresholds : ndarray, shape (n_thresholds,), optional
+        Thresholds to score, any order (default :func:`candidate_thresholds`).
     metrics : sequence of str
         Names from :data:`CURVE_METRICS` (``"szcore_event"`` is accepted for ``"szcore"``).
     szcore : SzcoreParams
@@ -277,8 +278,8 @@ def sweep(
     ----------
     probs, refs, durations, detector
         As :func:`operating_curves`.
-    thresholds : ndarray
-        Thresholds to score.
+    thresholds : ndarray, shape (n_thresholds,)
+        Thresholds to score, any order.
     metric : str
         ``"ovlp"``, ``"taes"``, ``"taes_exact"`` or ``"szcore"``.
 
@@ -295,7 +296,21 @@ def sweep(
 
 def best_sensitivity_at(curve: list[dict], max_fa_per_24h: float) -> dict | None:
     """The curve point with the highest sensitivity whose FA/24h is at most ``max_fa_per_24h``
-    (ties: the higher threshold). None if no point qualifies."""
+    (ties: the higher threshold). None if no point qualifies.
+
+    Parameters
+    ----------
+    curve : list of dict
+        Rows with ``threshold``, ``sensitivity`` and ``fa_per_24h`` (:func:`sweep`); a row whose
+        FA/24h is None never qualifies, a None sensitivity counts as 0.
+    max_fa_per_24h : float
+        Largest false alarms per 24 h allowed (with a 1e-9 tolerance).
+
+    Returns
+    -------
+    dict or None
+        The chosen row itself (not a copy).
+    """
     ok = [r for r in curve if r["fa_per_24h"] is not None and r["fa_per_24h"] <= max_fa_per_24h + _TOL]
     if not ok:
         return None
@@ -304,6 +319,13 @@ def best_sensitivity_at(curve: list[dict], max_fa_per_24h: float) -> dict | None
 
 def sensitivity_at(curve: list[dict], fa_levels: Sequence[float] = FA_LEVELS) -> dict[float, float | None]:
     """Best sensitivity at FA/24h at most each level (None where no point qualifies).
+
+    Parameters
+    ----------
+    curve : list of dict
+        Rows with ``threshold``, ``sensitivity`` and ``fa_per_24h`` (:func:`sweep`).
+    fa_levels : sequence of float
+        False alarms per 24 h (default :data:`FA_LEVELS`).
 
     Returns
     -------
@@ -363,7 +385,28 @@ def curve_summary(
     curve: list[dict], max_fa_per_24h: float = 10.0, fa_levels: Sequence[float] = FA_LEVELS
 ) -> dict:
     """``{"auc": auc_up_to(curve, max_fa), "max_fa_per_24h": max_fa, "sensitivity_at":
-    sensitivity_at(curve, fa_levels)}``."""
+    sensitivity_at(curve, fa_levels)}``.
+
+    Parameters
+    ----------
+    curve : list of dict
+        Rows with ``threshold``, ``sensitivity`` and ``fa_per_24h`` (:func:`sweep`).
+    max_fa_per_24h : float
+        Upper end of the FA/24h range of the area (:func:`auc_up_to`), > 0.
+    fa_levels : sequence of float
+        FA/24h levels of ``sensitivity_at`` (:func:`sensitivity_at`).
+
+    Returns
+    -------
+    dict
+        ``auc`` (float or None), ``max_fa_per_24h`` (float) and ``sensitivity_at``
+        (``{level: sensitivity or None}``).
+
+    Raises
+    ------
+    CurveError
+        If ``max_fa_per_24h`` is not > 0.
+    """
     return {
         "auc": auc_up_to(curve, max_fa_per_24h),
         "max_fa_per_24h": float(max_fa_per_24h),
@@ -390,7 +433,7 @@ def sweep_postprocessing(
     grid : mapping
         Settings to vary, e.g. ``{"smooth_s": [0, 5, 10], "min_duration_s": [2, 5]}``
         (fields of :class:`~seizure.postprocess.EventDetector`).
-    thresholds : ndarray, optional
+    thresholds : ndarray, shape (n_thresholds,), optional
         Thresholds (default: :func:`candidate_thresholds` of each setting).
     metrics : sequence of str
         Curve metrics.

@@ -25,22 +25,8 @@ CHECKED_CODES = ("GL08", "PR01", "PR02", "PR10")
 #: entry as soon as its module passes. An entry is a module name or an ``fnmatch`` pattern
 #: (``seizure.io.*`` covers every present and future submodule of ``seizure.io``).
 EXEMPT_MODULES = {
-    "seizure.io", "seizure.io.*",
-    "seizure.scoring", "seizure.scoring.*",
     "seizure.tracking", "seizure.tracking.*",
     "seizure.training", "seizure.training.*",
-    "seizure.config",
-    "seizure._validation",
-    "seizure.postprocess",
-    "seizure.operating_point",
-    "seizure.baseline",
-    "seizure.detection",  # the package __init__ only
-    "seizure.detection.operating",
-    "seizure.detection.model",
-    "seizure.detection.references",
-    "seizure.models",  # the package __init__ only
-    "seizure.models.cnn_rnn",
-    "seizure.report.pdf",
 }  # fmt: skip
 
 #: A parameter named like this is a time or a rate, and its description must give the unit.
@@ -158,7 +144,11 @@ def test_walk_covers_the_public_api(objects):
     # names re-exported from another module are checked where they are defined, once
     assert "seizure.detection.run.write_probs" not in names and "seizure.detection.outputs.write_probs" in names
     assert len(names) == len(objects)
-    assert not any(n.startswith(("seizure.io.", "seizure.scoring.", "seizure.report.pdf.")) for n in names)
+    # the modules of the former exemptions are checked, submodules of packages included
+    assert {"seizure.io.edf.EdfReader.read_diff", "seizure.scoring.events.Tracks.of_label",
+            "seizure.report.pdf.write_pdf", "seizure.config.schema.DataConfig", "seizure.config.loading.load_config",
+            "seizure.postprocess.detector.EventDetector.fit", "seizure.postprocess.events.probs_to_events",
+            "seizure.models.cnn_rnn.CnnRnn.n_parameters"} <= names
     assert is_exempt("seizure.tracking.mlflow_backend") and is_exempt("seizure.training.new_module")
     assert not is_exempt("seizure.detection.run") and not is_exempt("seizure.models.rnn")
     assert any(n.startswith("seizure.detection.run.") for n in names)

@@ -36,7 +36,19 @@ _POSITIVE_STEP_PARAMS = ("sfreq", "freq", "l_freq", "h_freq", "q", "order", "lim
 
 
 def validate(cfg: Config) -> None:
-    """Check every value of ``cfg``; raise a :class:`ConfigError` naming the first bad key."""
+    """Check every value of ``cfg``; raise a :class:`ConfigError` naming the first bad key.
+
+    Parameters
+    ----------
+    cfg : Config
+        The merged configuration; it is only read, never changed.
+
+    Raises
+    ------
+    ConfigError
+        For the first value outside the range its section documents; the message starts with the
+        dotted key (e.g. ``data.window_s``).
+    """
     _check_synth(cfg)
     _check_data(cfg)
     _check_model(cfg)

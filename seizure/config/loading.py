@@ -67,6 +67,11 @@ def load_config(paths: list[str | Path] | None = None, overrides: list[str] | No
     overrides : list of str, optional
         ``key.sub=value`` items (the value is read as YAML), applied after the files.
 
+    Returns
+    -------
+    Config
+        The checked configuration.
+
     Raises
     ------
     ConfigError
@@ -94,12 +99,36 @@ def load_config(paths: list[str | Path] | None = None, overrides: list[str] | No
 
 
 def to_dict(cfg: Config) -> dict:
-    """Nested plain-dict view (YAML/JSON serializable)."""
+    """Nested plain-dict view (YAML/JSON serializable).
+
+    Parameters
+    ----------
+    cfg : Config
+        The configuration (any dataclass works the same way).
+
+    Returns
+    -------
+    dict
+        One nested dict per section, keyed by field name; lists and scalars are copied.
+    """
     return dataclasses.asdict(cfg)
 
 
 def flatten(d: dict, prefix: str = "") -> dict[str, Any]:
-    """``{"a": {"b": 1}}`` -> ``{"a.b": 1}``; lists are JSON-encoded."""
+    """``{"a": {"b": 1}}`` -> ``{"a.b": 1}``; lists are JSON-encoded.
+
+    Parameters
+    ----------
+    d : dict
+        Nested mapping, e.g. the output of :func:`to_dict`.
+    prefix : str
+        Prepended to every key of the result (the recursion passes ``"parent."``).
+
+    Returns
+    -------
+    dict
+        Dotted key -> scalar value; a list value becomes its JSON text with sorted keys.
+    """
     out: dict[str, Any] = {}
     for key, value in d.items():
         full = f"{prefix}{key}"

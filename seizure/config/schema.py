@@ -1,7 +1,8 @@
 """The configuration tree: one dataclass per section, each field with its default and valid range.
 
-The ranges written in the docstrings are the ones :mod:`seizure.config.checks` enforces when a
-configuration is loaded; a value outside them is a :class:`ConfigError` naming the dotted key.
+Each dataclass documents its fields as the parameters of its constructor. The ranges written there
+are the ones :mod:`seizure.config.checks` enforces when a configuration is loaded; a value outside
+them is a :class:`ConfigError` naming the dotted key.
 """
 
 from __future__ import annotations
@@ -41,14 +42,14 @@ class ConfigError(SeizureError):
 class SynthConfig:
     """Synthetic corpus made by ``seizure synth`` / ``seizure demo``.
 
-    Attributes
+    Parameters
     ----------
     n_patients : int
         Patients, >= 1.
     hours : float
         Total recording time in hours, finite > 0 (the planner needs at least 2 minutes).
     seed : int
-        Generator seed, >= 0.
+        Generator seed, >= 0; the same seed gives the same corpus.
     """
 
     n_patients: int = 12
@@ -60,7 +61,7 @@ class SynthConfig:
 class DataConfig:
     """Where the corpus is and how it becomes model input.
 
-    Attributes
+    Parameters
     ----------
     root, cache_dir : str
         Corpus root and cache folder, non-empty paths.
@@ -105,7 +106,7 @@ class DataConfig:
 class InitConfig:
     """Weight initialization per parameter group (``seizure.models.init``).
 
-    Attributes
+    Parameters
     ----------
     conv, rnn_input, rnn_hidden, bias, output : str
         A tensor initializer of ``seizure.models.init.TENSOR_INITIALIZERS`` or ``"default"``
@@ -143,12 +144,15 @@ class ModelConfig:
 
     Every field but ``name`` and ``init`` is passed to the network (``seizure.models.CnnRnn``).
 
-    Attributes
+    Parameters
     ----------
     name : str
         A key of ``seizure.models.REGISTRY``.
     front_end : {"raw", "lfcc"}
+        Convolutions over the raw montaged signal, or 2-D then 1-D convolutions over LFCC
+        features (the cache must then hold LFCC features).
     rnn : {"lstm", "gru", "minimal_rnn", "rnn_tanh", "rnn_relu"}
+        Recurrent cell (``seizure.models.RNN_TYPES``).
     conv_channels : list of int
         Filters of the 1-D convolution blocks: one or more integers >= 1.
     kernel_size : int
@@ -158,10 +162,14 @@ class ModelConfig:
     conv2d_kernel : list of int
         2-D kernel (frames, features): two odd integers >= 1.
     pooling : {"max", "avg"}
+        Pooling over time (and features) inside the convolution blocks.
     channel_pooling : {"meanmax", "mean", "max", "conv"}
+        How the montage channels are combined at each step: mean and max over channels, one of
+        them, or a learned 1x1 convolution over all channels (tied to the channel count).
     activation : str
         A key of ``seizure.models.frontends.ACTIVATIONS``.
     batch_norm, bidirectional : bool
+        Batch normalization after every convolution; recurrent layers run in both directions.
     hidden_size, num_layers : int
         Recurrent units per direction and recurrent layers, >= 1.
     dropout, recurrent_dropout : float
@@ -176,6 +184,7 @@ class ModelConfig:
     first_kernel_size : int
         The first block's kernel when strided, odd, >= 1.
     init : InitConfig
+        Weight initialization of the network's parameter groups.
     """
 
     name: str = "cnn_rnn"
@@ -205,7 +214,7 @@ class ModelConfig:
 class LossConfig:
     """Training loss; positive steps are weighted by the run's ``pos_weight``.
 
-    Attributes
+    Parameters
     ----------
     name : {"bce", "focal", "mse"}
         Weighted binary cross-entropy, focal loss, or squared error of the probability.
@@ -221,7 +230,7 @@ class LossConfig:
 class RegularizationConfig:
     """Keras-style kernel penalties ``l1 * sum|w| + l2 * sum w^2`` added to the loss.
 
-    Attributes
+    Parameters
     ----------
     l1, l2 : float
         Penalty factors, finite >= 0 (both positive: L1+L2).
@@ -239,14 +248,16 @@ class RegularizationConfig:
 class EarlyStoppingConfig:
     """Stop when the dev metric ``monitor`` has not improved for ``patience`` validation epochs.
 
-    Attributes
+    Parameters
     ----------
     enabled, restore_best : bool
-        ``restore_best`` puts back the weights of the best epoch at the end.
+        ``enabled`` turns early stopping on; ``restore_best`` puts back the weights of the best
+        epoch at the end.
     monitor : str
         ``val_loss``, ``val_<loss name>``, ``val_auroc``, ``val_ap``, or (with
         ``dev_metrics.enabled``) ``val_ovlp_sensitivity`` / ``val_ovlp_fa_per_24h``.
     mode : {"min", "max"}
+        Whether a lower or a higher ``monitor`` value is better.
     patience : int
         Validation epochs without improvement, >= 1.
     min_delta : float
@@ -265,15 +276,16 @@ class EarlyStoppingConfig:
 class DevMetricsConfig:
     """Event-level OVLP sensitivity and FA/24h on whole dev recordings after each validation.
 
-    Attributes
+    Parameters
     ----------
     enabled : bool
+        Compute the dev event metrics (needed by the ``val_ovlp_*`` monitors).
     every_n_epochs : int
         Validation epochs between two evaluations, >= 1.
     target_fa_per_24h : float
         False alarms per 24 h, finite >= 0; 0 means ``postprocess.target_fa_per_24h``.
     n_thresholds : int
-        Thresholds swept, >= 1.
+        Probability thresholds swept to find the one meeting the false-alarm target, >= 1.
     window_factor : int
         Scoring windows are this many training windows laid end to end, >= 1.
     """
@@ -289,7 +301,7 @@ class DevMetricsConfig:
 class TrainConfig:
     """Optimisation and Lightning trainer settings.
 
-    Attributes
+    Parameters
     ----------
     epochs : int
         Training epochs, >= 1.
@@ -303,8 +315,10 @@ class TrainConfig:
     momentum : float
         Momentum of sgd/rmsprop, in [0, 1).
     weight_decay : float
-        Finite >= 0.
+        Weight decay factor, finite >= 0.
     scheduler : {"none", "cosine", "step", "plateau"}
+        Learning-rate schedule: constant, cosine annealing over ``epochs``, a factor
+        ``scheduler_gamma`` every ``scheduler_step_epochs``, or on a plateau of the validation loss.
     scheduler_step_epochs : int
         Step period (step) or patience (plateau) in epochs, >= 1.
     scheduler_gamma : float
@@ -316,7 +330,15 @@ class TrainConfig:
     gradient_clip_val : float
         Clipping threshold, finite >= 0 (0 disables).
     gradient_clip_algorithm : {"norm", "value"}
-    loss, regularization, early_stopping, dev_metrics : sections
+        Clip the global gradient norm or each gradient value.
+    loss : LossConfig
+        Training loss.
+    regularization : RegularizationConfig
+        Kernel penalties added to the loss.
+    early_stopping : EarlyStoppingConfig
+        When to stop before ``epochs``.
+    dev_metrics : DevMetricsConfig
+        Event-level metrics on the dev split after validation.
     seed : int
         Seed of ``lightning.seed_everything``, in [0, 2**32 - 1].
     accelerator, strategy, precision : str
@@ -325,10 +347,12 @@ class TrainConfig:
     devices : int
         Devices per node, >= 1, or -1 (all).
     num_nodes : int
-        >= 1.
+        Machines taking part in training, >= 1.
     num_workers : int
         Data loader worker processes, >= 0.
     patient_balance, deterministic : bool
+        Give every patient the same share of the training draws; ask Lightning and torch for
+        deterministic algorithms.
     threads : int
         Torch intra-op threads, >= 1.
     """
@@ -366,7 +390,7 @@ class TrainConfig:
 class PostprocessConfig:
     """Probabilities -> events. The threshold is fitted on the dev split to ``target_fa_per_24h``.
 
-    Attributes
+    Parameters
     ----------
     smooth_s, min_duration_s, merge_gap_s : float
         Moving-average length, shortest event kept and largest gap merged, in seconds, finite >= 0.
@@ -384,10 +408,10 @@ class PostprocessConfig:
 class TrackingConfig:
     """MLflow tracking.
 
-    Attributes
+    Parameters
     ----------
     uri : str
-        Empty means ``$MLFLOW_TRACKING_URI`` or ``sqlite:///mlflow.db``.
+        MLflow tracking URI; empty means ``$MLFLOW_TRACKING_URI`` or ``sqlite:///mlflow.db``.
     experiment : str
         Experiment name, non-empty.
     registered_model : str
@@ -403,9 +427,20 @@ class TrackingConfig:
 class Config:
     """The whole resolved configuration of a run.
 
-    Attributes
+    Parameters
     ----------
-    synth, data, model, train, postprocess, tracking : sections
+    synth : SynthConfig
+        Synthetic corpus.
+    data : DataConfig
+        Corpus location and model input.
+    model : ModelConfig
+        Network and its initialization.
+    train : TrainConfig
+        Optimisation and trainer.
+    postprocess : PostprocessConfig
+        Probabilities to events.
+    tracking : TrackingConfig
+        MLflow tracking.
     output_dir : str
         Folder of the run folders, non-empty.
     """

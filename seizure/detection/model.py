@@ -45,7 +45,7 @@ class DetectorError(SeizureError):
 class Detector:
     """Everything needed to turn an EDF into seizure events.
 
-    Attributes
+    Parameters
     ----------
     net : nn.Module
         (B, 22, T) -> (B, T // samples_per_step) logits.
@@ -101,6 +101,18 @@ def load_operating_point(folder: str | Path) -> tuple[EventDetector, str]:
     has a :data:`LEGACY_POSTPROCESS_FILE` (the training fit), maybe beside an earlier-layout
     ``operating_point.json`` (a ``seizure detect --fit-on`` fit, which replaced it): the file read
     and the one left unread are logged at INFO.
+
+    Parameters
+    ----------
+    folder : path-like
+        A training run folder, an evaluation folder or the artifacts downloaded for a model URI.
+
+    Returns
+    -------
+    detector : EventDetector
+        The fitted detector, with its provenance in ``fit_info_``.
+    name : str
+        File name read: :data:`OPERATING_POINT_FILE` or :data:`LEGACY_POSTPROCESS_FILE`.
 
     Raises
     ------

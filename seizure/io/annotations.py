@@ -94,7 +94,7 @@ __all__ = [
 class AnnotationFormat:
     """One annotation format of the registry.
 
-    Attributes
+    Parameters
     ----------
     suffix : str
         File name ending (``.csv_bi``, ``_events.tsv``).
@@ -148,6 +148,17 @@ def annotation_suffix(path: str | os.PathLike) -> str | None:
     """The registered suffix ``path`` ends with (case-insensitive), or None.
 
     ``x.csv_bi`` gives ``.csv_bi`` (not ``.csv``); ``sub-01_run-01_events.tsv`` gives ``_events.tsv``.
+
+    Parameters
+    ----------
+    path : path-like
+        A file name or path; only its last component is looked at.
+
+    Returns
+    -------
+    str or None
+        The longest suffix of :data:`ANNOTATION_SUFFIXES` the name ends with, in lower case; None
+        when the file is not an annotation file.
     """
     name = PurePath(path).name.lower()
     matches = [s for s in ANNOTATION_SUFFIXES if name.endswith(s)]

@@ -70,7 +70,7 @@ class CorpusError(SeizureError):
 class Recording:
     """One EDF recording, its annotation files and (optionally) its header summary.
 
-    Attributes
+    Parameters
     ----------
     split, subject, session, date, segment, montage : str
         From the path (``date`` as ``YYYY-MM-DD``, empty when the layout has none).
@@ -123,6 +123,13 @@ class Recording:
         return [path for path in (getattr(self, fmt.field) for fmt in FORMATS) if path]
 
     def to_dict(self) -> dict:
+        """Every field as a plain dict (JSON serializable; ``ch_names`` stays a tuple).
+
+        Returns
+        -------
+        dict
+            Field name -> value, in field order.
+        """
         return asdict(self)
 
 
@@ -144,6 +151,20 @@ def assign_splits(subjects: list[str], fractions: tuple[float, float, float] = (
 
     With at least three subjects every split gets one: the subjects are ranked by their hash and
     the ranks are cut by ``fractions`` (train, dev, eval).
+
+    Parameters
+    ----------
+    subjects : list of str
+        Subject names; duplicates are counted once.
+    fractions : tuple of 3 float
+        Shares of subjects for train, dev and eval. With three subjects or more, dev and eval get
+        ``round(share * n)`` subjects but at least one each, and train the rest (at least one); with
+        fewer, a subject's hash, read as a number in [0, 1], is cut by the shares.
+
+    Returns
+    -------
+    dict of str to str
+        Subject -> ``"train"``, ``"dev"`` or ``"eval"``.
     """
     subjects = sorted(set(subjects))
     if len(subjects) < 3:
@@ -160,7 +181,19 @@ def assign_splits(subjects: list[str], fractions: tuple[float, float, float] = (
 
 
 def detect_layout(root: str | os.PathLike) -> str:
-    """``tusz_v2``, ``tusz_v1``, ``bids`` or ``plain`` from the folder structure (no file read)."""
+    """``tusz_v2``, ``tusz_v1``, ``bids`` or ``plain`` from the folder structure (no file read).
+
+    Parameters
+    ----------
+    root : path-like
+        Corpus folder.
+
+    Returns
+    -------
+    str
+        ``tusz_v2`` or ``tusz_v1`` for the first EDF under ``root/edf`` matching that layout's path
+        pattern, else ``bids`` when ``root`` has a ``sub-*`` folder, else ``plain``.
+    """
     root = Path(root)
     if (root / "edf").is_dir():
         for path in (root / "edf").rglob("*.edf"):
@@ -214,6 +247,7 @@ def scan_corpus(
     root : path-like
         Corpus folder (the one holding ``edf/`` for TUSZ).
     layout : {"auto", "tusz_v2", "tusz_v1", "bids", "plain"}
+        Corpus layout; ``auto`` detects it (:func:`detect_layout`).
     headers : bool
         Read each EDF header (only the header) for rate, duration and channel names.
     split_fractions : tuple of 3 float
@@ -290,12 +324,45 @@ def _check(root: Path, recs: list[Recording]) -> None:
 
 
 def index_corpus(root: str | os.PathLike, layout: str = "auto", headers: bool = True) -> list[Recording]:
-    """All recordings of a corpus in any supported layout (see :func:`scan_corpus`)."""
+    """All recordings of a corpus in any supported layout (see :func:`scan_corpus`).
+
+    Parameters
+    ----------
+    root : path-like
+        Corpus folder (the one holding ``edf/`` for TUSZ).
+    layout : {"auto", "tusz_v2", "tusz_v1", "bids", "plain"}
+        Corpus layout; ``auto`` detects it (:func:`detect_layout`).
+    headers : bool
+        Read each EDF header for rate, duration and channel names.
+
+    Returns
+    -------
+    list of Recording
+        Sorted by EDF path; the EDF files that are not recordings of the layout are logged and
+        left out.
+
+    Raises
+    ------
+    CorpusError
+        As :func:`scan_corpus`.
+    """
     return scan_corpus(root, layout, headers)[0]
 
 
 def index_tusz(root: str | os.PathLike, headers: bool = False) -> list[Recording]:
     """All recordings under ``root/edf`` in the TUSZ v2.0 layout, sorted by path.
+
+    Parameters
+    ----------
+    root : path-like
+        Corpus folder holding ``edf/{train,dev,eval}/``.
+    headers : bool
+        Read each EDF header for rate, duration and channel names.
+
+    Returns
+    -------
+    list of Recording
+        The recordings of the ``tusz_v2`` layout.
 
     Raises
     ------
@@ -314,8 +381,14 @@ def recording_annotations(rec: Recording, edf_duration: float) -> Annotation:
     Parameters
     ----------
     rec : Recording
+        The recording; its annotation files are tried in the order of ``ANNOTATION_SUFFIXES``.
     edf_duration : float
-        Seconds, from the EDF header.
+        Length of the EDF signal in seconds, from the EDF header.
+
+    Returns
+    -------
+    Annotation
+        The events of the first annotation file.
 
     Raises
     ------

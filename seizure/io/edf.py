@@ -1,4 +1,4 @@
-"""EDF reading: a strict header parser and a lazy, memory-mapped sample reader (MNE as an option).
+"""EDF reading: a strict header parser and a lazy, block-wise sample reader (MNE as an option).
 
 The header is parsed and checked field by field (EDF specification, Kemp et al. 1992/2003):
 a damaged file fails here with the field and the expected value, before any sample is read.
@@ -45,9 +45,10 @@ class EdfError(SeizureError):
 class EdfHeader:
     """What the project keeps from an EDF header (nothing identifying).
 
-    Attributes
+    Parameters
     ----------
     path : str
+        The EDF file the header was read from.
     sfreq : float
         Sampling rate in Hz of the most common rate among the signals (ties: the highest).
     n_times : int
@@ -210,6 +211,20 @@ class EdfReader:
     def calibration(self, idx: int) -> tuple[float, float]:
         """``(gain, offset)`` turning digital values of channel ``idx`` into microvolts.
 
+        Parameters
+        ----------
+        idx : int
+            Channel index in the file (position in ``ch_names``).
+
+        Returns
+        -------
+        gain : float
+            Microvolts per digital unit: physical range / digital range, times the factor of the
+            channel's physical dimension (uV, mV, V, nV; an unknown dimension is read as uV, with
+            a warning).
+        offset : float
+            Microvolts added after scaling, so that ``digital_min`` maps to ``physical_min``.
+
         Raises
         ------
         EdfError
@@ -246,7 +261,23 @@ class EdfReader:
         return buf.reshape(r1 - r0, self.record_samples)
 
     def check_same_rate(self, picks: list[int]) -> float:
-        """The common rate (Hz) of the channels ``picks``; error when they differ."""
+        """The common rate (Hz) of the channels ``picks``; error when they differ.
+
+        Parameters
+        ----------
+        picks : list of int
+            Channel indices, at least one.
+
+        Returns
+        -------
+        float
+            Sampling rate of those channels in Hz.
+
+        Raises
+        ------
+        EdfError
+            If two of the channels have different samples per data record.
+        """
         rates = {int(self.spr[i]) for i in picks}
         if len(rates) > 1:
             detail = ", ".join(f"{self.ch_names[i]} {self.sfreqs[i]:g} Hz" for i in picks)
@@ -302,6 +333,16 @@ class EdfReader:
         """Differences of raw digital values, ``x[anodes[i]] - x[cathodes[i]]``, over samples
         ``[start, stop)`` (all channels at one rate), computed straight from the int16 records.
 
+        No calibration is applied: the caller turns the rows into microvolts (one gain shared by
+        both channels of a pair, plus the difference of their offsets).
+
+        Parameters
+        ----------
+        anodes, cathodes : list of int
+            Channel indices of the first and the second electrode of each pair, of equal length.
+        start, stop : int
+            Sample range at the channels' rate (``stop`` defaults to the end).
+
         Returns
         -------
         ndarray, shape (len(anodes), stop - start), float32 (exact: digital differences fit),
@@ -332,6 +373,16 @@ class EdfReader:
 def read_header(path: str | os.PathLike) -> EdfHeader:
     """Sampling rate, length and channel names, without reading the signal body.
 
+    Parameters
+    ----------
+    path : path-like
+        An EDF or EDF+ file.
+
+    Returns
+    -------
+    EdfHeader
+        The non-identifying summary (rates in Hz, durations in seconds).
+
     Raises
     ------
     EdfError
@@ -352,7 +403,7 @@ def read_channels(
     channels : list of str
         Channel labels exactly as in the file (they must share one sampling rate).
     backend : {"native", "mne"}
-        The memory-mapped reader of this module, or ``mne.io.read_raw_edf``.
+        The block-wise reader of this module, or ``mne.io.read_raw_edf``.
 
     Returns
     -------

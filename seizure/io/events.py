@@ -93,7 +93,7 @@ class Event:
 class Annotation:
     """The events of one recording, whatever file they came from.
 
-    Attributes
+    Parameters
     ----------
     bname : str
         Recording name (EDF file stem).
@@ -132,13 +132,36 @@ class Annotation:
 
 
 def normalize_label(label: str) -> str:
-    """Lower-case, stripped label with the documented alias ``bkgd -> bckg``."""
+    """Lower-case, stripped label with the documented alias ``bkgd -> bckg``.
+
+    Parameters
+    ----------
+    label : str
+        A label as written in a file (``SEIZ``, `` fnsz``, ``bkgd``).
+
+    Returns
+    -------
+    str
+        The label of the TUSZ vocabulary; an unknown label is returned normalized, not refused
+        (:func:`validate_events` refuses it).
+    """
     key = label.strip().lower()
     return _ALIASES.get(key, key)
 
 
 def is_seizure(label: str) -> bool:
-    """True for epileptic seizure labels (``nesz`` and ``bckg`` are not)."""
+    """True for epileptic seizure labels (``nesz`` and ``bckg`` are not).
+
+    Parameters
+    ----------
+    label : str
+        A normalized label (:func:`normalize_label`).
+
+    Returns
+    -------
+    bool
+        Whether ``label`` is in :data:`SEIZURE_LABELS`.
+    """
     return label in SEIZURE_LABELS
 
 

@@ -60,6 +60,12 @@ def parse_tusz_name(name: str | os.PathLike) -> dict[str, str] | None:
     ----------
     name : str or path-like
         ``aaaaaaac_s001_t000``, ``.../aaaaaaac_s001_t000.csv_bi``, ``00000258_s002_t001.edf``.
+
+    Returns
+    -------
+    dict of str to str or None
+        ``{"subject": "aaaaaaac", "session": "s001", "segment": "t000"}``; None when the name
+        (without folders and annotation/EDF suffix) is not a TUSZ recording name.
     """
     m = TUSZ_NAME.match(recording_name(name))
     return m.groupdict() if m else None
@@ -115,7 +121,7 @@ def subject_of(path_or_name: str | os.PathLike, root: str | os.PathLike | None =
 class Reference:
     """The reference of one recording.
 
-    Attributes
+    Parameters
     ----------
     duration : float
         Seconds, as stated (or covered) by the annotation file.

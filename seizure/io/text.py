@@ -58,7 +58,19 @@ def read_text(path: str | os.PathLike, error: type[SeizureError] = SeizureError,
 
 
 def numbered_lines(text: str) -> list[tuple[int, str]]:
-    """``(line number, stripped line)`` of the non-blank lines of ``text`` (numbers from 1)."""
+    """``(line number, stripped line)`` of the non-blank lines of ``text`` (numbers from 1).
+
+    Parameters
+    ----------
+    text : str
+        Text with ``\\n`` line breaks, as :func:`read_text` returns it.
+
+    Returns
+    -------
+    list of tuple of (int, str)
+        One pair per line holding more than white space, the number counting every line (blank
+        ones too) so that messages point at the right line of the file.
+    """
     return [(n, line.strip()) for n, line in enumerate(text.split("\n"), start=1) if line.strip()]
 
 
@@ -68,6 +80,8 @@ def atomic_write(path: str | os.PathLike, text: str) -> None:
     Parameters
     ----------
     path : path-like
+        Destination file; it is replaced whole or left untouched.
     text : str
+        Content; written as UTF-8 without byte order mark.
     """
     atomic_write_text(path, text)

@@ -27,6 +27,21 @@ RNN_TYPES = tuple(CELLS)
 def build_model(name: str, **kwargs) -> nn.Module:
     """Build a registered network from its name and keyword arguments.
 
+    Parameters
+    ----------
+    name : str
+        A key of ``REGISTRY`` (one of ``MODEL_NAMES``, the configuration's ``model.name``).
+    **kwargs
+        Constructor arguments of that network: the signal arguments ``n_channels``, ``sfreq``
+        (input rate in Hz) and ``step_s`` (output step in seconds) first, then the network's own
+        settings (for ``cnn_rnn`` see :class:`CnnRnn`).
+
+    Returns
+    -------
+    torch.nn.Module
+        The network, freshly initialized by its constructor, mapping (B, rows, T) windows to
+        (B, S) per-step logits.
+
     Raises
     ------
     ParameterError

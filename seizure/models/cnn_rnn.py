@@ -58,15 +58,21 @@ class CnnRnn(nn.Module):
     step_s : float
         Output step in seconds; ``sfreq * step_s`` must be a whole number.
     rnn : {"lstm", "gru", "minimal_rnn", "rnn_tanh", "rnn_relu"}
+        Recurrent cell (``seizure.models.rnn.CELLS``).
     conv_channels : list of int
         Filters of the 1-D convolution blocks (one pooling stage each); default
         :data:`CONV_CHANNELS`, also the configuration's default ``model.conv_channels``.
     kernel_size : int
         Length of the 1-D kernels (odd).
-    hidden_size, num_layers, bidirectional : recurrent layer settings.
+    hidden_size, num_layers : int
+        Recurrent units per direction and recurrent layers (``seizure.models.rnn.Recurrent``).
+    bidirectional : bool
+        Run the recurrent layers in both directions (the output has ``2 * hidden_size`` features).
     dropout : float
         Dropout before the read-out and between recurrent layers.
     front_end : {"raw", "lfcc"}
+        1-D convolutions over the montaged signal, or 2-D convolutions over LFCC features followed
+        by 1-D convolutions.
     strided_blocks : int
         Raw front end: how many leading convolution blocks reduce the rate by their stride
         instead of by pooling (0 = pooling everywhere); see ``seizure.models.frontends.RawFrontEnd``.
@@ -81,7 +87,9 @@ class CnnRnn(nn.Module):
     pooling : {"max", "avg"}
         Pooling over time (and features) inside the convolution blocks.
     channel_pooling : {"meanmax", "mean", "max", "conv"}
+        How the channels are combined at each step (see the module docstring).
     activation : {"elu", "relu", "leaky_relu", "selu", "gelu", "tanh"}
+        Activation after every convolution.
     batch_norm : bool
         Batch normalization after every convolution.
     recurrent_dropout : float
@@ -164,7 +172,27 @@ class CnnRnn(nn.Module):
         self.head = nn.Linear(self.rnn.output_size, 1)
 
     def forward_stages(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
-        """Every stage's output, keyed as in the module docstring (``logits`` last)."""
+        """Every stage's output, keyed as in the module docstring (``logits`` last).
+
+        Parameters
+        ----------
+        x : torch.Tensor
+            Raw front end: (B, C, T) montaged signal, T samples at ``sfreq``. LFCC front end:
+            (B, C * k, n) features, channel-major rows, n frames at ``sfreq``. Samples beyond
+            the last whole output step are dropped.
+
+        Returns
+        -------
+        dict of str to torch.Tensor
+            ``input`` (B, rows, T), ``front_end`` (B, F, C, S), ``channel_pool`` (B, D, S),
+            ``rnn`` (B, S, H * directions) and ``logits`` (B, S), with S = T // samples_per_step.
+
+        Raises
+        ------
+        ValueError
+            For LFCC input whose row count is not ``n_channels * n_features``, or for
+            ``channel_pooling="conv"`` with a channel count other than the one it was built with.
+        """
         b, rows, t = x.shape
         c, k, sps = self.n_channels, self.n_features, self.samples_per_step
         if k > 1 and rows != c * k:
@@ -196,8 +224,26 @@ class CnnRnn(nn.Module):
         return out
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """(B, C, T) raw or (B, C * k, n) LFCC -> (B, S) logits, S = T // samples_per_step."""
+        """(B, C, T) raw or (B, C * k, n) LFCC -> (B, S) logits, S = T // samples_per_step.
+
+        Parameters
+        ----------
+        x : torch.Tensor
+            Input windows as in :meth:`forward_stages`: (B, C, T) raw or (B, C * k, n) LFCC.
+
+        Returns
+        -------
+        torch.Tensor
+            (B, S) per-step logits; ``torch.sigmoid`` gives the seizure probability of each step.
+        """
         return self.forward_stages(x)["logits"]
 
     def n_parameters(self) -> int:
+        """Number of scalar parameters of the network, trainable or frozen.
+
+        Returns
+        -------
+        int
+            Sum of the element counts of every parameter tensor.
+        """
         return int(sum(math.prod(p.shape) for p in self.parameters()))

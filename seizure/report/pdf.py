@@ -55,7 +55,18 @@ def find_chromium() -> str | None:
 
 
 def chromium_flags(user_data_dir: str | Path) -> list[str]:
-    """Flags for an isolated, offline headless run (no sandbox: CI runs as root)."""
+    """Flags for an isolated, offline headless run (no sandbox: CI runs as root).
+
+    Parameters
+    ----------
+    user_data_dir : path-like
+        Profile folder of this run (a fresh temporary folder), so no user profile is read or changed.
+
+    Returns
+    -------
+    list of str
+        Command-line flags, to be followed by the action (e.g. ``--print-to-pdf=...``) and the page.
+    """
     return [
         "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -155,6 +166,28 @@ def _matplotlib_pdf(doc: dict, figures: dict[str, list[dict]], out: Path) -> Non
 def write_pdf(doc: dict, figures: dict[str, list[dict]], html_path: str | Path, out: str | Path,
               engine: str = "auto") -> str:
     """Write the PDF; returns the engine used (``chromium`` or ``matplotlib``).
+
+    Parameters
+    ----------
+    doc : dict
+        The report document (:func:`seizure.report.compute.build_document`); read by the
+        matplotlib engine only.
+    figures : dict of str to list of dict
+        The report figures by section (:func:`seizure.report.render.make_figures`): ``curves``,
+        ``distributions`` and ``timelines``, each figure ``{"title", "png", ...}`` with ``png``
+        base64; read by the matplotlib engine only.
+    html_path : path-like
+        The HTML report already written, which Chromium prints.
+    out : path-like
+        The PDF file to write.
+    engine : {"auto", "chromium", "matplotlib"}
+        ``auto`` prints with Chromium when it is found and falls back to matplotlib (with a
+        warning) when printing fails.
+
+    Returns
+    -------
+    str
+        ``"chromium"`` or ``"matplotlib"``.
 
     Raises
     ------

@@ -48,6 +48,16 @@ DEFAULT_METRICS = ("ovlp", "taes", "epoch", "dpalign", "ira", "szcore_event", "s
 def check_metrics(metrics: Sequence[str]) -> tuple[str, ...]:
     """Validate metric names; returns them as a tuple without duplicates.
 
+    Parameters
+    ----------
+    metrics : sequence of str
+        Names from :data:`METRICS`, in the order wanted.
+
+    Returns
+    -------
+    tuple of str
+        The names in their first-seen order, each once.
+
     Raises
     ------
     ScoringError

@@ -126,6 +126,14 @@ def dpalign_tracks(
 ) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """DPALIGN counts of every label of a corpus, per file.
 
+    Parameters
+    ----------
+    ref, hyp : Tracks
+        Label tracks of the references and hypotheses (same files, same order); only the label
+        sequences are used, not the times.
+    penalty_del, penalty_ins, penalty_sub : float
+        Costs of a deletion, an insertion and a substitution (see :func:`align`).
+
     Returns
     -------
     (dict, ndarray)

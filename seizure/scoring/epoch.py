@@ -156,7 +156,23 @@ def epoch_counts(conf: np.ndarray) -> dict[str, np.ndarray]:
 def epoch_tracks(
     ref: Tracks, hyp: Tracks, durations: np.ndarray, epoch_s: float = EPOCH_S
 ) -> dict[str, np.ndarray]:
-    """EPOCH counts of every label of a corpus, per file (``{label: (n_files, 4)}``)."""
+    """EPOCH counts of every label of a corpus, per file (``{label: (n_files, 4)}``).
+
+    Parameters
+    ----------
+    ref, hyp : Tracks
+        Label tracks of the references and hypotheses (same files, same order).
+    durations : ndarray, shape (n_files,)
+        Recording durations, seconds.
+    epoch_s : float
+        Epoch length, seconds (0.25 in the official parameter file).
+
+    Returns
+    -------
+    dict of str to ndarray
+        ``{label: ndarray (n_files, 4)}`` of ``targets, hits, misses, false_alarms`` in epochs
+        (see :func:`epoch_counts`), shape (n_files, 4) per label.
+    """
     return epoch_counts(epoch_confusion(ref, hyp, durations, epoch_s))
 
 

@@ -86,7 +86,23 @@ def map_label(label: str) -> str:
 
 
 def check_duration(duration: float) -> float:
-    """Return ``duration`` (seconds) as a float; :class:`ScoringError` unless positive and finite."""
+    """Return ``duration`` (seconds) as a float; :class:`ScoringError` unless positive and finite.
+
+    Parameters
+    ----------
+    duration : float
+        Recording duration in seconds (any number-like value, e.g. a string read from a file).
+
+    Returns
+    -------
+    float
+        The same duration in seconds.
+
+    Raises
+    ------
+    ScoringError
+        If ``duration`` is not a number, not finite, or not > 0.
+    """
     try:
         duration = float(duration)
     except (TypeError, ValueError):
@@ -188,7 +204,7 @@ def seizure_spans(events: Iterable[Event]) -> list[tuple[float, float]]:
 class Tracks:
     """Label tracks of many files as flat arrays (one row per segment).
 
-    Attributes
+    Parameters
     ----------
     start, stop : ndarray of float64, shape (n_segments,)
         Segment bounds in seconds, file-local.
@@ -208,7 +224,19 @@ class Tracks:
 
     @classmethod
     def from_segments(cls, tracks: Sequence[Sequence[Segment]]) -> "Tracks":
-        """Flatten per-file label tracks (lists of ``(start, stop, label)``)."""
+        """Flatten per-file label tracks (lists of ``(start, stop, label)``).
+
+        Parameters
+        ----------
+        tracks : sequence of sequence of (float, float, str)
+            One label track per file (:func:`label_track`): segments in seconds, in time order,
+            labelled ``seiz`` or ``bckg`` (any label other than ``seiz`` is stored as ``bckg``).
+
+        Returns
+        -------
+        Tracks
+            The segments of file ``f`` at ``ptr[f]:ptr[f + 1]``, in the given order.
+        """
         lengths = np.fromiter((len(t) for t in tracks), dtype=np.int64, count=len(tracks))
         ptr = np.zeros(len(tracks) + 1, dtype=np.int64)
         np.cumsum(lengths, out=ptr[1:])
@@ -221,15 +249,40 @@ class Tracks:
 
     @property
     def n_files(self) -> int:
+        """Number of files (``len(ptr) - 1``), empty tracks included."""
         return len(self.ptr) - 1
 
     def of_label(self, code: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``(file, start, stop)`` of the segments with label ``code``, still file-sorted."""
+        """``(file, start, stop)`` of the segments with label ``code``, still file-sorted.
+
+        Parameters
+        ----------
+        code : int
+            Label index into :data:`LABELS` (0 = ``seiz``, 1 = ``bckg``).
+
+        Returns
+        -------
+        file : ndarray of int64, shape (n_selected,)
+            File index of each selected segment.
+        start, stop : ndarray of float64, shape (n_selected,)
+            Bounds of the selected segments in seconds, file-local.
+        """
         sel = self.code == code
         return self.file[sel], self.start[sel], self.stop[sel]
 
     def segments(self, f: int) -> list[Segment]:
-        """The label track of file ``f`` as a list of ``(start, stop, label)``."""
+        """The label track of file ``f`` as a list of ``(start, stop, label)``.
+
+        Parameters
+        ----------
+        f : int
+            File index, in ``[0, n_files)``.
+
+        Returns
+        -------
+        list of (float, float, str)
+            Segments in seconds, in time order, labelled ``seiz`` or ``bckg``.
+        """
         a, b = self.ptr[f], self.ptr[f + 1]
         return [
             (float(s), float(e), LABELS[c])
@@ -239,6 +292,13 @@ class Tracks:
 
 def check_pair(ref: Annotation, hyp: Annotation, tolerance: float = PAIR_DURATION_TOLERANCE_S) -> float:
     """Check that a reference and a hypothesis describe the same recording.
+
+    Parameters
+    ----------
+    ref, hyp : Annotation
+        Reference and hypothesis annotations of one recording.
+    tolerance : float
+        Largest accepted difference between their durations, in seconds.
 
     Returns
     -------

@@ -82,9 +82,9 @@ def union(start: np.ndarray, stop: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
     Returns
     -------
-    (ndarray, ndarray)
-        Starts and stops of the disjoint, sorted intervals covering the same points
-        (touching intervals are merged).
+    start, stop : ndarray, shape (k,)
+        Starts and stops of the k <= n disjoint, sorted intervals covering the same points
+        (touching intervals are merged), of the input dtype.
     """
     keep = stop > start
     start, stop = start[keep], stop[keep]
@@ -107,12 +107,12 @@ def covered(u_start: np.ndarray, u_stop: np.ndarray, x: np.ndarray) -> np.ndarra
     ----------
     u_start, u_stop : ndarray, shape (k,)
         Disjoint intervals sorted by start (as returned by :func:`union`).
-    x : ndarray
+    x : ndarray, any shape
         Query points.
 
     Returns
     -------
-    ndarray
+    ndarray, shape of ``x``
         ``sum(|[u_start, u_stop) ∩ (-inf, x)|)`` per query.
     """
     x = np.asarray(x)
@@ -128,7 +128,20 @@ def covered(u_start: np.ndarray, u_stop: np.ndarray, x: np.ndarray) -> np.ndarra
 def intersection_length(
     u_start: np.ndarray, u_stop: np.ndarray, start: np.ndarray, stop: np.ndarray
 ) -> np.ndarray:
-    """Length of each interval ``[start, stop)`` covered by the disjoint set ``u``."""
+    """Length of each interval ``[start, stop)`` covered by the disjoint set ``u``.
+
+    Parameters
+    ----------
+    u_start, u_stop : ndarray, shape (k,)
+        Disjoint intervals sorted by start (as returned by :func:`union`).
+    start, stop : ndarray, shape (m,)
+        The intervals measured; an interval with ``stop < start`` counts as empty.
+
+    Returns
+    -------
+    ndarray, shape (m,)
+        Covered length of each interval, in the unit of the bounds.
+    """
     stop = np.maximum(stop, start)
     return covered(u_start, u_stop, stop) - covered(u_start, u_stop, start)
 
@@ -136,7 +149,21 @@ def intersection_length(
 def intersects(
     u_start: np.ndarray, u_stop: np.ndarray, start: np.ndarray, stop: np.ndarray
 ) -> np.ndarray:
-    """Whether each non-empty ``[start, stop)`` shares a point with the disjoint set ``u``."""
+    """Whether each non-empty ``[start, stop)`` shares a point with the disjoint set ``u``.
+
+    Parameters
+    ----------
+    u_start, u_stop : ndarray, shape (k,)
+        Disjoint intervals sorted by start (as returned by :func:`union`).
+    start, stop : ndarray, shape (m,)
+        The intervals tested.
+
+    Returns
+    -------
+    ndarray of bool, shape (m,)
+        True where ``[start, stop)`` is non-empty and overlaps some ``[u_start, u_stop)`` on an
+        interval of positive length (touching bounds do not count).
+    """
     if u_start.size == 0:
         return np.zeros(np.shape(start), dtype=bool)
     k = np.searchsorted(u_stop, start, side="right")  # first interval ending after start
@@ -146,7 +173,22 @@ def intersects(
 
 
 def per_file(file: np.ndarray, values: np.ndarray | None, n_files: int) -> np.ndarray:
-    """Sum ``values`` (or count elements, if None) per file index."""
+    """Sum ``values`` (or count elements, if None) per file index.
+
+    Parameters
+    ----------
+    file : ndarray of int, shape (n,)
+        File index of each element, in ``[0, n_files)``, any order.
+    values : ndarray, shape (n,), or None
+        Value of each element; None counts the elements.
+    n_files : int
+        Number of files; files without elements get 0.
+
+    Returns
+    -------
+    ndarray, shape (n_files,)
+        Counts (int64) or sums (float64) per file.
+    """
     if values is None:
         return np.bincount(file, minlength=n_files)
     return np.bincount(file, weights=values, minlength=n_files)
@@ -157,6 +199,18 @@ def segmented_cummax(file: np.ndarray, values: np.ndarray) -> np.ndarray:
 
     Exact for floats: the running maximum is taken on integer keys built from the files and
     the ranks of the values, then mapped back to the values.
+
+    Parameters
+    ----------
+    file : ndarray of int, shape (n,)
+        File index of each element, sorted (non-decreasing).
+    values : ndarray, shape (n,)
+        Values in file order.
+
+    Returns
+    -------
+    ndarray, shape (n,)
+        ``max(values[first of its file : i + 1])`` at each position ``i``.
     """
     n = len(values)
     if n == 0:

@@ -46,6 +46,11 @@ def label_kappa(conf: np.ndarray, k: int) -> float | None:
 def multi_class_kappa(conf: np.ndarray) -> float | None:
     """Cohen's kappa over the whole confusion matrix.
 
+    Parameters
+    ----------
+    conf : ndarray, shape (k, k)
+        Confusion matrix in epochs, reference label x hypothesis label (any square size).
+
     Returns
     -------
     float or None

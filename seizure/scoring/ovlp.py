@@ -73,6 +73,11 @@ def _any_overlap(q_file, q_start, q_stop, s_file, s_start, s_stop) -> np.ndarray
 def ovlp_tracks(ref: Tracks, hyp: Tracks) -> dict[str, np.ndarray]:
     """OVLP counts of every label of a corpus, per file.
 
+    Parameters
+    ----------
+    ref, hyp : Tracks
+        Label tracks of the references and hypotheses (same files, same order).
+
     Returns
     -------
     dict

@@ -14,7 +14,7 @@ SECONDS_PER_DAY = 86400.0
 class Counts:
     """Event counts of one label, summed over files.
 
-    Attributes
+    Parameters
     ----------
     targets : float
         Number of reference events with this label.
@@ -52,7 +52,18 @@ class Counts:
 
 
 def finite_or_none(x) -> float | None:
-    """``float(x)``, or None for None and NaN (JSON has no NaN)."""
+    """``float(x)``, or None for None and NaN (JSON has no NaN).
+
+    Parameters
+    ----------
+    x : float, numpy scalar or None
+        Any value ``float`` accepts.
+
+    Returns
+    -------
+    float or None
+        The value as a Python float (infinities are kept); None for None and NaN.
+    """
     if x is None:
         return None
     x = float(x)
@@ -124,7 +135,7 @@ def label_rows(
     total_duration_s : float
         Summed duration of all scored recordings, seconds.
     epoch_s : float, optional
-        Epoch length for EPOCH counts (false alarms are epochs).
+        Epoch length in seconds for EPOCH counts (false alarms are epochs); see :func:`summarize`.
 
     Returns
     -------

@@ -35,7 +35,7 @@ __all__ = [
 class SzcoreParams:
     """Parameters of SzCORE event scoring (``timescoring.scoring.EventScoring.Parameters``).
 
-    Attributes
+    Parameters
     ----------
     tolerance_start : float
         Seconds before a reference onset in which a detection still counts (30).
@@ -68,9 +68,10 @@ class SzcoreParams:
 class Spans:
     """Seizure events of many files as flat arrays, sorted by file then start.
 
-    Attributes
+    Parameters
     ----------
     file : ndarray of int64, shape (n,)
+        File index of each event.
     start, stop : ndarray of float64, shape (n,)
         Seconds, file-local.
     """
@@ -82,7 +83,19 @@ class Spans:
     @classmethod
     def from_lists(cls, spans: Sequence[Sequence[tuple[float, float]]]) -> "Spans":
         """Flatten per-file lists of ``(start, stop)`` (each sorted, as from
-        :func:`seizure.scoring.events.seizure_spans`)."""
+        :func:`seizure.scoring.events.seizure_spans`).
+
+        Parameters
+        ----------
+        spans : sequence of sequence of (float, float)
+            One list per file of seizure events in seconds, sorted by start; file ``f`` of the
+            result is ``spans[f]``.
+
+        Returns
+        -------
+        Spans
+            The events of every file, file index from 0 in the given order.
+        """
         counts = [len(s) for s in spans]
         flat = [x for s in spans for x in s]
         return cls(
@@ -397,7 +410,23 @@ def szcore_event(
 def szcore_sample(
     ref: Sequence[Event], hyp: Sequence[Event], duration: float, fs: int = 1
 ) -> dict:
-    """SzCORE sample scoring (1 Hz label masks) of one file; keys as :func:`szcore_event`."""
+    """SzCORE sample scoring (1 Hz label masks) of one file; keys as :func:`szcore_event`.
+
+    Parameters
+    ----------
+    ref, hyp : sequence of Event
+        Reference and hypothesis events (seizure labels are kept, others ignored).
+    duration : float
+        Recording duration, seconds.
+    fs : int
+        Label sampling rate, Hz (timescoring uses 1).
+
+    Returns
+    -------
+    dict
+        ``tp``, ``fp``, ``ref_true`` in samples, ``sensitivity``, ``precision``, ``f1`` and
+        ``fp_per_24h`` (None where undefined). See :func:`sample_counts`.
+    """
     r, h, d = _single(ref, hyp, duration)
     return _one_file(sample_counts(r, h, d, fs), fs)
 

@@ -125,8 +125,8 @@ def taes_intervals(
     ----------
     r_ptr, h_ptr : ndarray, shape (n_files + 1,)
         Segments of file ``f`` are ``ptr[f]:ptr[f + 1]`` of the matching start/stop arrays.
-    r_start, r_stop, h_start, h_stop : ndarray
-        Segment bounds (s), sorted and disjoint within a file.
+    r_start, r_stop, h_start, h_stop : ndarray, shape (r_ptr[-1],) for ``r_*``, (h_ptr[-1],) for ``h_*``
+        Segment bounds (s), file-local, sorted and disjoint within a file.
     exact : bool
         Exact strict overlap instead of the official whole-second test.
 
@@ -158,6 +158,13 @@ def taes_intervals(
 
 def taes_tracks(ref: Tracks, hyp: Tracks, exact: bool = False) -> dict[str, np.ndarray]:
     """TAES counts of every label of a corpus, per file.
+
+    Parameters
+    ----------
+    ref, hyp : Tracks
+        Label tracks of the references and hypotheses (same files, same order).
+    exact : bool
+        Exact strict overlap instead of the official whole-second test (metric ``taes_exact``).
 
     Returns
     -------

@@ -1,187 +1,59 @@
-"""Per-step probabilities -> seizure events, and the one fitter of the operating point.
+"""The event detector: its threshold and settings, their fit, and its fitted file.
 
-:class:`EventDetector` turns probabilities into events (smoothing, threshold, merge gap, minimum
-duration); :meth:`EventDetector.fit` chooses them on labelled recordings (the dev split) in the
-scikit-learn manner, setting the attributes ending in ``_``. It sweeps the threshold
-(:func:`seizure.operating_point.sweep`: NEDC OVLP / TAES or SzCORE scoring) for every combination
-of a grid of settings; the default one-point grid is the cheap threshold-only fit. A fitted
-detector is one file per run, :data:`OPERATING_POINT_FILE` (:meth:`EventDetector.save`; run
-folders are read by :func:`seizure.detection.model.load_operating_point`).
+:class:`EventDetector` applies :func:`seizure.postprocess.events.probs_to_events` with its
+settings; :meth:`EventDetector.fit` scores the candidates with :func:`seizure.operating_point.sweep`
+and picks one under :mod:`seizure.postprocess.selection`. A fitted detector is one file per run,
+:data:`OPERATING_POINT_FILE`.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping, Sequence
 
 import numpy as np
-from scipy.ndimage import uniform_filter1d
 
-from seizure._validation import SeizureError
 from seizure.io.annotations import Event
 from seizure.operating_point import CURVE_METRICS, FIXED_THRESHOLDS, candidate_thresholds, sweep
+from seizure.postprocess.events import probs_to_events, smooth
+from seizure.postprocess.selection import _SETTINGS, ROW_KEYS, SELECTIONS, PostprocessError, _check_grid, _float, _rank
 
-__all__ = [
-    "PostprocessError",
-    "smooth",
-    "mask_to_intervals",
-    "probs_to_events",
-    "EventDetector",
-    "SELECTIONS",
-    "DEFAULT_GRID",
-    "OPERATING_POINT_FILE",
-    "LEGACY_POSTPROCESS_FILE",
-    "ROW_KEYS",
-    "read_json",
-]
+__all__ = ["OPERATING_POINT_FILE", "LEGACY_POSTPROCESS_FILE", "read_json", "EventDetector"]
 
 #: The fitted file of a run (and of ``seizure evaluate`` / ``seizure detect --fit-on``).
 OPERATING_POINT_FILE = "operating_point.json"
 #: The training fit of run folders written before :data:`OPERATING_POINT_FILE` held it.
 LEGACY_POSTPROCESS_FILE = "postprocess.json"
 _KIND, _VERSION = "seizure-operating-point", 2
-#: Grid searched by ``seizure detect --fit-on`` (seconds).
-DEFAULT_GRID = {"smooth_s": (0.0, 5.0, 10.0), "min_duration_s": (0.0, 5.0, 10.0), "merge_gap_s": (0.0, 10.0, 30.0)}
-#: How the operating point is picked among the scored (settings, threshold) candidates:
-#:
-#: - ``"plateau_median"``: the best sensitivity at FA/24h <= target; several thresholds often reach
-#:   it (a plateau, wide when dev holds few seizures) and the median one is taken, which keeps a
-#:   margin on both sides. Target not met: the fewest false alarms (highest such threshold). The
-#:   fit of ``seizure train`` / ``seizure evaluate``.
-#: - ``"plateau_highest"``: the same plateau, its highest threshold (the per-epoch dev metric).
-#: - ``"fewest_false_alarms"``: the best sensitivity, then the fewest false alarms, then the median
-#:   threshold of the exact ties. Target not met: the fewest false alarms, then the best
-#:   sensitivity. The fit of ``seizure detect --fit-on``.
-#:
-#: With a target sensitivity the roles swap: the fewest FA/24h at sensitivity >= target (ties: as
-#: above), else the highest sensitivity.
-SELECTIONS = ("plateau_median", "plateau_highest", "fewest_false_alarms")
-_SETTINGS = ("smooth_s", "min_duration_s", "merge_gap_s")
-#: Figures of a fitted point (one row of an operating curve).
-ROW_KEYS = ("threshold", "sensitivity", "fa_per_24h", "hits", "targets", "false_alarms")
-_TOL = 1e-9
-
-
-class PostprocessError(SeizureError):
-    """Bad post-processing settings, fitting arguments or fitted file (names the field)."""
 
 
 def read_json(path: Path):
-    """The JSON document of a fitted file (:class:`PostprocessError` if it is not JSON)."""
+    """The JSON document of a fitted file (:class:`PostprocessError` if it is not JSON).
+
+    Parameters
+    ----------
+    path : path-like
+        A fitted file (:data:`OPERATING_POINT_FILE` or :data:`LEGACY_POSTPROCESS_FILE`).
+
+    Returns
+    -------
+    object
+        The decoded document (a dict for every file this module writes); its layout is checked
+        by :meth:`EventDetector.from_dict`, not here.
+
+    Raises
+    ------
+    PostprocessError
+        If the text is not JSON (with the parser's message and line). A file that cannot be
+        read raises the ``OSError`` of the operating system.
+    """
     try:
         return json.loads(Path(path).read_text())
     except json.JSONDecodeError as exc:
         raise PostprocessError(f"{path}: not JSON ({exc.msg} at line {exc.lineno})") from None
-
-
-def smooth(probs: np.ndarray, step_s: float, smooth_s: float) -> np.ndarray:
-    """Centred moving average over ``smooth_s`` seconds (no-op below two steps)."""
-    size = int(round(smooth_s / step_s))
-    if size < 2 or probs.size == 0:
-        return np.asarray(probs, dtype=float)
-    return uniform_filter1d(np.asarray(probs, dtype=float), size=size, mode="nearest")
-
-
-def mask_to_intervals(mask: np.ndarray) -> list[tuple[int, int]]:
-    """Runs of True as half-open (first, last + 1) step index pairs."""
-    m = np.concatenate([[False], np.asarray(mask, dtype=bool), [False]])
-    d = np.diff(m.astype(np.int8))
-    return list(zip(np.flatnonzero(d == 1).tolist(), np.flatnonzero(d == -1).tolist()))
-
-
-def probs_to_events(
-    probs: np.ndarray,
-    step_s: float,
-    threshold: float,
-    smooth_s: float = 0.0,
-    min_duration_s: float = 0.0,
-    merge_gap_s: float = 0.0,
-    duration: float | None = None,
-) -> list[Event]:
-    """Detected seizure events of one recording.
-
-    Steps whose smoothed probability is at or above ``threshold`` form runs; runs closer than
-    ``merge_gap_s`` are merged; events shorter than ``min_duration_s`` are dropped. Each event's
-    confidence is the highest smoothed probability inside it.
-
-    Parameters
-    ----------
-    probs : ndarray, shape (n_steps,)
-        Probability per step, step ``i`` covering ``[i * step_s, (i + 1) * step_s)`` seconds.
-    duration : float, optional
-        Clip event ends to the recording duration (seconds).
-    """
-    p = smooth(probs, step_s, smooth_s)
-    runs = mask_to_intervals(p >= threshold)
-    merged: list[list[int]] = []
-    gap = merge_gap_s / step_s
-    for a, b in runs:
-        if merged and a - merged[-1][1] <= gap:
-            merged[-1][1] = b
-        else:
-            merged.append([a, b])
-    events = []
-    for a, b in merged:
-        start, stop = a * step_s, b * step_s
-        if duration is not None:
-            stop = min(stop, duration)
-        if stop - start >= min_duration_s and stop > start:
-            events.append(Event(start, stop, "seiz", "TERM", float(np.clip(p[a:b].max(), 0.0, 1.0))))
-    return events
-
-
-def _rank(row: dict, kind: str, target: float, selection: str) -> tuple:
-    """Sort key of a curve row under ``selection`` (larger is better; see :data:`SELECTIONS`).
-
-    The rows of a curve that share the largest key form the plateau whose median threshold is
-    taken; a key ending in the threshold makes the plateau one row (the highest threshold).
-    """
-    sens = row["sensitivity"] or 0.0
-    fa = row["fa_per_24h"] if row["fa_per_24h"] is not None else math.inf
-    thr = row["threshold"]
-    if kind == "fa_per_24h":
-        met = fa <= target + _TOL
-        if selection == "fewest_false_alarms":
-            return (met, sens, -fa) if met else (met, -fa, sens)
-        if not met:
-            return (met, -fa, thr)
-        return (met, sens, thr) if selection == "plateau_highest" else (met, sens)
-    met = sens >= target - _TOL
-    if selection == "fewest_false_alarms":
-        return (met, -fa, sens) if met else (met, sens, -fa)
-    if not met:
-        return (met, sens, thr)
-    return (met, -fa, thr) if selection == "plateau_highest" else (met, -fa)
-
-
-def _float(value, name: str, low: float = 0.0, high: float = math.inf) -> float:
-    try:
-        out = float(value)
-    except (TypeError, ValueError):
-        raise PostprocessError(f"{name}: expected a number, got {value!r}") from None
-    if not math.isfinite(out) or not low <= out <= high:
-        raise PostprocessError(f"{name}: expected a number in [{low}, {high}], got {value!r}")
-    return out
-
-
-def _check_grid(grid: Mapping[str, Sequence[float]], own: dict) -> dict[str, list[float]]:
-    unknown = sorted(set(grid) - set(_SETTINGS))
-    if unknown:
-        raise PostprocessError(f"grid: unknown key(s) {unknown}; expected {sorted(_SETTINGS)}")
-    out = {}
-    for key in _SETTINGS:
-        values = grid.get(key, (own[key],))
-        if isinstance(values, (int, float)):
-            values = (values,)
-        values = list(values)
-        if not values:
-            raise PostprocessError(f"grid.{key}: expected at least one value (seconds)")
-        out[key] = [_float(v, f"grid.{key}") for v in values]
-    return out
 
 
 @dataclass
@@ -262,7 +134,19 @@ class EventDetector:
         return {"step_s": float(self.step_s), **dict(zip(_SETTINGS, vals)), "threshold_": self.threshold_}
 
     def smoothed(self, probs: np.ndarray) -> np.ndarray:
-        """``probs`` after the moving average of :meth:`settings` (what the threshold applies to)."""
+        """``probs`` after the moving average of :meth:`to_dict` (what the threshold applies to).
+
+        Parameters
+        ----------
+        probs : ndarray, shape (n_steps,)
+            Probability per step.
+
+        Returns
+        -------
+        ndarray of float64, shape (n_steps,)
+            The probabilities smoothed with the fitted ``smooth_s_`` (the constructor's
+            ``smooth_s`` before fitting).
+        """
         s = self.to_dict()
         return smooth(probs, s["step_s"], s["smooth_s"])
 
@@ -480,7 +364,26 @@ class EventDetector:
         return cls(**d)
 
     def save(self, path: str | Path, **provenance) -> Path:
-        """Write :meth:`to_document` (with ``provenance`` added to ``fit``, e.g. ``chosen_by``) to ``path``."""
+        """Write :meth:`to_document` (with ``provenance`` added to ``fit``, e.g. ``chosen_by``) to ``path``.
+
+        Parameters
+        ----------
+        path : path-like
+            Destination, usually ``<run folder>/``:data:`OPERATING_POINT_FILE`; replaced if present.
+        **provenance
+            JSON-serializable items merged into :attr:`fit_info_` (kept on the detector too),
+            e.g. ``chosen_by="training"``, ``split="dev"``.
+
+        Returns
+        -------
+        pathlib.Path
+            The written file.
+
+        Raises
+        ------
+        PostprocessError
+            If the detector is not fitted.
+        """
         if provenance:
             self.fit_info_ = {**self.fit_info_, **provenance}
         path = Path(path)
@@ -489,7 +392,23 @@ class EventDetector:
 
     @classmethod
     def load(cls, path: str | Path) -> "EventDetector":
-        """Read a fitted file written by :meth:`save` (or an earlier layout, see :meth:`from_dict`)."""
+        """Read a fitted file written by :meth:`save` (or an earlier layout, see :meth:`from_dict`).
+
+        Parameters
+        ----------
+        path : path-like
+            The fitted file.
+
+        Returns
+        -------
+        EventDetector
+            The fitted detector, with :attr:`fit_info_` as stored (no :attr:`curve_`).
+
+        Raises
+        ------
+        PostprocessError
+            If the file is not JSON or not a fitted detector (the message names the file and key).
+        """
         path = Path(path)
         return cls.from_dict(read_json(path), str(path))
 
