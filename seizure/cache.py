@@ -190,7 +190,11 @@ def _write_rows(path: Path, n_rows: int, n_times: int):
     start = fh.tell()
     fh.flush()
     fd = fh.fileno()
-    reserve_space(fd, start + 4 * n_rows * n_times, path)
+    try:
+        reserve_space(fd, start + 4 * n_rows * n_times, path)
+    except BaseException:
+        fh.close()
+        raise
 
     def write(rows: np.ndarray, offset: int, block: np.ndarray) -> None:
         for r, row in zip(rows, block):
@@ -270,7 +274,8 @@ def prepare_recording(
         entry.meta["source_stats"] = _stats(_sources(rec))
         atomic_write_text(final / "meta.json", json.dumps(entry.meta, indent=1))
         return entry
-    header = EdfReader(rec.edf).header()
+    with EdfReader(rec.edf) as reader:
+        header = reader.header()
     ann = recording_annotations(rec, header.duration)
     tcp_pairs_for(rec.montage)  # unknown montage name -> MontageError before any work
     parent.mkdir(parents=True, exist_ok=True)

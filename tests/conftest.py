@@ -47,6 +47,18 @@ def _write_tusz_edf(path, sfreq=250.0, seconds=120, flat=(), seizure=(30.0, 60.0
 
 
 @pytest.fixture(scope="session")
+def synthetic_corpus(tmp_path_factory) -> Path:
+    """One small synthetic TUSZ v2 corpus for the whole session (3 patients, 0.25 h, seed 3).
+
+    Read-only: a test that changes files copies it first (``shutil.copytree``)."""
+    from seizure.synth import generate_corpus
+
+    root = tmp_path_factory.mktemp("synthetic-corpus")
+    generate_corpus(root, n_patients=3, hours=0.25, seed=3)
+    return root
+
+
+@pytest.fixture(scope="session")
 def write_tusz_edf():
     """The function ``write_tusz_edf(path, sfreq=250.0, seconds=120, flat=(), seizure=(30.0, 60.0), ...)``."""
     return _write_tusz_edf

@@ -12,17 +12,14 @@ from seizure.cache import prepare_corpus, prepare_recording
 from seizure.config import load_config
 from seizure.io.annotations import read_csv_bi
 from seizure.io.corpus import index_tusz
-from seizure.synth import generate_corpus
 from seizure.windows import build_windows
 
 STEPS = [{"name": "resample", "sfreq": 100.0}, {"name": "bandpass", "l_freq": 0.5, "h_freq": 40.0}]
 
 
 @pytest.fixture(scope="module")
-def corpus(tmp_path_factory):
-    root = tmp_path_factory.mktemp("corpus")
-    generate_corpus(root, n_patients=3, hours=0.25, seed=3)
-    return root
+def corpus(synthetic_corpus):
+    return synthetic_corpus
 
 
 def test_index_reads_layout(corpus):

@@ -12,17 +12,14 @@ from seizure.cache import load_entry, prepare_corpus, prepare_recording, steps_d
 from seizure.io.annotations import read_csv_bi
 from seizure.io.corpus import index_tusz
 from seizure.preprocessing import STEPS as STEP_REGISTRY
-from seizure.synth import generate_corpus
 from seizure.windows import step_labels
 
 STEPS = [{"name": "resample", "sfreq": 50.0}, {"name": "bandpass", "l_freq": 0.5, "h_freq": 20.0}]
 
 
 @pytest.fixture(scope="module")
-def corpus(tmp_path_factory):
-    root = tmp_path_factory.mktemp("cachecorpus")
-    generate_corpus(root, n_patients=3, hours=0.1, seed=9)
-    return root
+def corpus(synthetic_corpus):
+    return synthetic_corpus
 
 
 def test_entry_meta_labels_and_reuse(corpus, tmp_path):

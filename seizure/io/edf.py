@@ -369,6 +369,11 @@ class EdfReader:
     def __exit__(self, *exc) -> None:
         self.close()
 
+    def __del__(self) -> None:  # a reader dropped without close() (e.g. after an error) closes its file
+        fh = getattr(self, "_fh", None)
+        if fh is not None:
+            fh.close()
+
 
 def read_header(path: str | os.PathLike) -> EdfHeader:
     """Sampling rate, length and channel names, without reading the signal body.
@@ -411,7 +416,11 @@ def read_channels(
     sfreq : float
         Hz.
     """
-    reader = EdfReader(path)  # strict checks for both backends
+    with EdfReader(path) as reader:  # strict checks for both backends
+        return _read_channels(reader, path, channels, backend)
+
+
+def _read_channels(reader: EdfReader, path, channels: list[str], backend: str) -> tuple[np.ndarray, float]:
     missing = [c for c in channels if c not in reader.ch_names]
     if missing:
         raise EdfError(f"{path}: no channel(s) {missing} in the file (channels: {list(reader.ch_names)})")

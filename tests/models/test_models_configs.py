@@ -7,7 +7,7 @@ import torch
 from seizure.config import load_config, to_dict
 from seizure.training.module import build_module
 
-CONFIGS = Path(__file__).resolve().parents[1] / "configs" / "model"
+CONFIGS = Path(__file__).resolve().parents[2] / "configs" / "model"
 
 
 def test_default_yaml_equals_code_defaults():

@@ -161,7 +161,7 @@ def test_best_weights_restores_the_best_epoch():
         cb.on_validation_end(SimpleNamespace(sanity_checking=False, callback_metrics={"score": torch.tensor(score)},
                                              current_epoch=epoch), module)  # fmt: skip
     cb.on_fit_end(None, module)
-    assert float(net.weight) == 2.0 and cb.best_epoch == 1
+    assert float(net.weight.detach()) == 2.0 and cb.best_epoch == 1
 
 
 def test_early_stopping_on_event_metric_needs_dev_metrics():

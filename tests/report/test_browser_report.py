@@ -30,7 +30,7 @@ from seizure.report.pdf import chromium_flags, find_chromium
 
 aiohttp = pytest.importorskip("aiohttp")
 
-ARTIFACTS = Path(os.environ.get("SEIZURE_TEST_ARTIFACTS", Path(__file__).resolve().parents[1] / "build" / "test-artifacts"))
+ARTIFACTS = Path(os.environ.get("SEIZURE_TEST_ARTIFACTS", Path(__file__).resolve().parents[2] / "build" / "test-artifacts"))
 EVIL = "<img src=x onerror=alert(1)>"
 
 
@@ -140,6 +140,8 @@ class Browser:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        if self.proc.stderr is not None:
+            self.proc.stderr.close()
 
 
 @pytest.fixture(scope="module")

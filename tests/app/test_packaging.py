@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 #: Where each installed package name lives in the checkout.
 ROOTS = {"seizure": ROOT / "seizure", "seizure_app": ROOT / "pipelines", "seizure_app.configs": ROOT / "configs"}
 

@@ -12,7 +12,6 @@ from seizure.io.corpus import index_tusz
 from seizure.io.edf import EdfError, EdfReader, read_channels, read_header
 from seizure.io.annotations import write_csv_bi
 from seizure.montage import MontageError
-from seizure.synth import generate_corpus
 
 STEPS = [{"name": "resample", "sfreq": 100.0}, {"name": "bandpass", "l_freq": 0.5, "h_freq": 40.0}]
 ELECTRODES = ["FP1", "F7", "T3", "T5", "O1", "FP2", "F8", "T4", "T6", "O2", "A1", "A2", "C3", "CZ", "C4",
@@ -20,10 +19,8 @@ ELECTRODES = ["FP1", "F7", "T3", "T5", "O1", "FP2", "F8", "T4", "T6", "O2", "A1"
 
 
 @pytest.fixture(scope="module")
-def corpus(tmp_path_factory):
-    root = tmp_path_factory.mktemp("edfcorpus")
-    generate_corpus(root, n_patients=3, hours=0.1, seed=21)
-    return root
+def corpus(synthetic_corpus):
+    return synthetic_corpus
 
 
 def write_edf(path, sfreq=250.0, seconds=20, rates=None, flat=(), drop=(), extra=("EEG EKG1-REF",)):

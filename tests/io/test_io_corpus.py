@@ -16,16 +16,13 @@ from seizure.io.corpus import (
     recording_annotations,
     scan_corpus,
 )
-from seizure.synth import generate_corpus
 
 STEPS = [{"name": "resample", "sfreq": 50.0}]
 
 
 @pytest.fixture(scope="module")
-def corpus(tmp_path_factory):
-    root = tmp_path_factory.mktemp("v2")
-    generate_corpus(root, n_patients=3, hours=0.1, seed=7)
-    return root
+def corpus(synthetic_corpus):
+    return synthetic_corpus
 
 
 def _copy(src: Path, dst: Path, with_ann=(".csv_bi",)):

@@ -236,7 +236,7 @@ def test_yaml_file_merge(tmp_path):
 def test_shipped_configs_are_valid():
     from pathlib import Path
 
-    root = Path(__file__).resolve().parents[1] / "configs"
+    root = Path(__file__).resolve().parents[2] / "configs"
     for path in [root / "train.yaml", root / "demo.yaml", *sorted((root / "model").glob("*.yaml"))]:
         load_config([path])
 
