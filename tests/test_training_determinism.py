@@ -126,3 +126,35 @@ def test_loading_weights_outside_a_fit_leaves_the_process_state_alone(tmp_path):
     expected = torch.get_rng_state().clone()
     m.on_load_checkpoint(ckpt)
     assert torch.equal(torch.get_rng_state(), expected)
+
+
+def _rank_process(rank, world_size, port, out_dir):
+    import torch.distributed as dist
+
+    dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=world_size)
+    try:
+        torch.manual_seed(100 + rank)
+        ckpt = {}
+        save_rng_states(ckpt)  # every rank calls it, as Lightning's dump_checkpoint does
+        after = torch.rand(4)
+        torch.manual_seed(0)  # another process state
+        restored = load_rng_states(ckpt, rank)
+        torch.save({"n": len(ckpt[RNG_KEY]), "restored": restored, "after": after, "again": torch.rand(4)},
+                   f"{out_dir}/rank{rank}.pt")  # fmt: skip
+    finally:
+        dist.destroy_process_group()
+
+
+def test_ddp_ranks_keep_their_own_states(tmp_path):
+    import socket
+
+    import torch.multiprocessing as mp
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    mp.spawn(_rank_process, args=(2, port, str(tmp_path)), nprocs=2, join=True)
+    r0, r1 = (torch.load(tmp_path / f"rank{r}.pt", weights_only=True) for r in (0, 1))
+    assert r0["n"] == r1["n"] == 2 and r0["restored"] and r1["restored"]
+    assert torch.equal(r0["after"], r0["again"]) and torch.equal(r1["after"], r1["again"])
+    assert not torch.equal(r0["again"], r1["again"])
