@@ -67,7 +67,11 @@ def test_data_module_patient_balanced_sampler():
     dm = SeizureDataModule(train, dev, 10.0, 5.0, 1.0, "majority", batch_size=8, seizure_oversample=0.5,
                            seed=1, patient_balance=True)  # fmt: skip
     sampler = dm.train_dataloader().sampler
-    draws = np.array(list(iter(sampler)) * 20)
+    draws = []
+    for epoch in range(20):  # 20 epochs of 90 draws
+        sampler.set_epoch(epoch)
+        draws += list(sampler)
+    draws = np.array(draws)
     subj = dm.train_index.subjects()[draws]
     assert abs((subj == "small").mean() - 0.5) < 0.1  # 'small' has 11 of 87 windows, drawn half the time
     x, y = next(iter(dm.train_dataloader()))

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import logging
+import math
+from collections.abc import Iterator
 
 import lightning as L
 import numpy as np
 import torch
-from torch.utils.data import DataLoader, Dataset, WeightedRandomSampler
+from torch.utils.data import DataLoader, Dataset
+from torch.utils.data.distributed import DistributedSampler
 
 from seizure._validation import ParameterError, check_int, check_range
 from seizure.cache import CachedRecording
 from seizure.windows import WindowIndex, build_windows, sampling_weights
 
-__all__ = ["WindowDataset", "SeizureDataModule"]
+__all__ = ["WindowDataset", "EpochSampler", "SeizureDataModule", "epoch_seed"]
 
 logger = logging.getLogger("seizure")
 
@@ -30,6 +33,90 @@ class WindowDataset(Dataset):
     def __getitem__(self, i: int):
         x, y = self.index.window(i)
         return torch.from_numpy(np.array(x, dtype=np.float32)), torch.from_numpy(y.astype(np.float32))
+
+
+def epoch_seed(seed: int, epoch: int) -> int:
+    """Seed of the draws of one epoch: a function of ``(seed, epoch)`` only, in [0, 2**63).
+
+    Distinct pairs give unrelated seeds (``numpy.random.SeedSequence``), unlike ``seed + epoch``
+    where seed 1, epoch 0 would repeat seed 0, epoch 1.
+    """
+    check_int(seed, "seed", low=0)
+    check_int(epoch, "epoch", low=0)
+    return int(np.random.SeedSequence((int(seed), int(epoch))).generate_state(1, np.uint64)[0] >> np.uint64(1))
+
+
+class EpochSampler(DistributedSampler):
+    """Training indices of one epoch drawn from ``(seed, epoch)`` alone, split among ranks.
+
+    The epoch-wide draw is ``n`` indices: a random permutation of ``range(n)`` (``weights`` None,
+    as ``DataLoader(shuffle=True)``), or ``n`` draws with replacement with probabilities
+    proportional to ``weights`` (as ``WeightedRandomSampler(weights, n, replacement=True)``).
+    It is padded to a multiple of ``world_size`` (further draws with replacement; for the
+    permutation, its first indices again, as ``DistributedSampler`` does) and rank ``r`` takes
+    positions ``r, r + world_size, ...``: every rank the same number of indices, and the ranks
+    together exactly the epoch-wide draw plus at most ``world_size - 1`` padding indices.
+
+    Lightning calls :meth:`set_epoch` with the epoch number before each training epoch, and
+    restores that number when a run resumes from a checkpoint, so a resumed run draws what the
+    uninterrupted run would have. As a ``DistributedSampler``, Lightning does not replace it by
+    its own under DDP.
+
+    Parameters
+    ----------
+    n : int
+        Epoch length before padding (the number of training windows), >= 1.
+    weights : array-like of float, shape (n,), optional
+        Non-negative drawing weights with a positive sum (they need not sum to 1).
+    seed : int
+        >= 0.
+    rank, world_size : int
+        This process's rank in [0, world_size) and the number of processes, >= 1.
+
+    Raises
+    ------
+    ParameterError
+        For an argument out of range or weights of the wrong shape, negative, non-finite or all 0.
+    """
+
+    def __init__(self, n: int, weights=None, seed: int = 0, rank: int = 0, world_size: int = 1) -> None:
+        check_int(n, "n", low=1)
+        check_int(seed, "seed", low=0)
+        check_int(world_size, "world_size", low=1)
+        check_int(rank, "rank", low=0, high=world_size - 1)
+        if weights is not None:
+            w = np.asarray(weights, dtype=np.float64)
+            if w.shape != (n,):
+                raise ParameterError(f"weights: expected shape ({n},), got {w.shape}")
+            if not np.isfinite(w).all() or (w < 0).any() or w.sum() <= 0:
+                raise ParameterError("weights: expected finite values >= 0 with a positive sum")
+            weights = torch.as_tensor(w, dtype=torch.double)
+        super().__init__(range(n), num_replicas=world_size, rank=rank, shuffle=True, seed=seed, drop_last=False)
+        self.n = n
+        self.weights = weights
+        self.num_samples = math.ceil(n / world_size)
+        self.total_size = self.num_samples * world_size
+
+    def epoch_indices(self, epoch: int | None = None) -> torch.Tensor:
+        """The epoch-wide draw (all ranks, padding included), shape (total_size,), int64."""
+        epoch = self.epoch if epoch is None else epoch
+        gen = torch.Generator().manual_seed(epoch_seed(self.seed, epoch))
+        pad = self.total_size - self.n
+        if self.weights is None:
+            order = torch.randperm(self.n, generator=gen)
+            if pad:
+                order = torch.cat([order, order.repeat(math.ceil(pad / self.n))[:pad]])
+            return order
+        order = torch.multinomial(self.weights, self.n, replacement=True, generator=gen)
+        if pad:
+            order = torch.cat([order, torch.multinomial(self.weights, pad, replacement=True, generator=gen)])
+        return order
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self.epoch_indices()[self.rank :: self.num_replicas].tolist())
+
+    def __len__(self) -> int:
+        return self.num_samples
 
 
 class SeizureDataModule(L.LightningDataModule):
@@ -50,7 +137,14 @@ class SeizureDataModule(L.LightningDataModule):
         with many hours do not dominate an epoch.
     batch_size, num_workers, seed : int
         Windows per batch (>= 1; larger than the training windows is one batch per epoch, with
-        a warning), loader worker processes (>= 0) and the sampler seed.
+        a warning), loader worker processes (>= 0) and the sampler seed (>= 0).
+
+    Notes
+    -----
+    The training windows of epoch ``e`` depend on ``(seed, e)`` only (:class:`EpochSampler`), so
+    a run resumed from the checkpoint of an epoch draws what the uninterrupted run would have.
+    Under DDP each rank takes its share of the same epoch-wide draw (rank and world size come
+    from the attached trainer).
 
     Raises
     ------
@@ -78,6 +172,7 @@ class SeizureDataModule(L.LightningDataModule):
         check_int(batch_size, "batch_size", low=1)
         check_range(seizure_oversample, "seizure_oversample", low=0, high=1, high_inclusive=False)
         check_int(num_workers, "num_workers", low=0)
+        check_int(seed, "seed", low=0)
         self.train_index = build_windows(train, window_s, stride_s, step_s, label_rule)
         if len(self.train_index) == 0:
             longest = max(min(e.duration, e.signals.shape[1] / e.sfreq) for e in train)
@@ -98,17 +193,23 @@ class SeizureDataModule(L.LightningDataModule):
         labels = np.concatenate(self.train_index.labels)
         return float(labels.mean()) if labels.size else 0.0
 
-    def train_dataloader(self) -> DataLoader:
-        ds = WindowDataset(self.train_index)
-        gen = torch.Generator().manual_seed(self.seed)
+    def train_sampler(self, rank: int = 0, world_size: int = 1) -> EpochSampler:
+        """The training sampler: weighted draws with replacement when classes or patients are
+        balanced (``sampling_weights``), else a shuffle; one epoch is as long as the training windows."""
         has = self.train_index.has_seizure()
         balance_class = self.seizure_oversample > 0 and 0 < has.sum() < len(has)
+        weights = None
         if balance_class or self.patient_balance:
-            w = sampling_weights(self.train_index, self.seizure_oversample if balance_class else 0.0,
-                                 self.patient_balance)  # fmt: skip
-            sampler = WeightedRandomSampler(torch.as_tensor(w, dtype=torch.double), len(ds), replacement=True, generator=gen)
-            return DataLoader(ds, batch_size=self.batch_size, sampler=sampler, num_workers=self.num_workers)
-        return DataLoader(ds, batch_size=self.batch_size, shuffle=True, generator=gen, num_workers=self.num_workers)
+            weights = sampling_weights(self.train_index, self.seizure_oversample if balance_class else 0.0,
+                                       self.patient_balance)  # fmt: skip
+        return EpochSampler(len(self.train_index), weights, self.seed, rank, world_size)
+
+    def train_dataloader(self) -> DataLoader:
+        trainer = self.trainer
+        rank, world_size = (trainer.global_rank, trainer.world_size) if trainer is not None else (0, 1)
+        sampler = self.train_sampler(rank, world_size)
+        return DataLoader(WindowDataset(self.train_index), batch_size=self.batch_size, sampler=sampler,
+                          num_workers=self.num_workers)  # fmt: skip
 
     def val_dataloader(self) -> DataLoader:
         return DataLoader(WindowDataset(self.dev_index), batch_size=self.batch_size, num_workers=self.num_workers)

@@ -21,6 +21,7 @@ from seizure.models import build_model
 from seizure.models.groups import KERNEL_GROUPS, parameter_groups
 from seizure.models.init import initialize
 from seizure.models.regularization import kernel_penalties, penalized_parameters
+from seizure.training.determinism import load_rng_states, save_rng_states
 from seizure.training.options import LOSSES, OPTIMIZERS, SCHEDULERS
 
 if TYPE_CHECKING:
@@ -82,6 +83,10 @@ class SeizureModule(L.LightningModule):
     Logged per epoch: ``train_loss`` (data loss + penalties, what is minimized), ``train_<loss>``
     (e.g. ``train_bce``), ``train_l1``, ``train_l2``; ``val_loss`` and ``val_<loss>`` (data loss
     only, comparable across penalties), ``val_auroc`` and ``val_ap`` (step level).
+
+    Every checkpoint also holds the global random states (Python, numpy, torch CPU and CUDA) of
+    every rank, put back when training resumes from it (``seizure.training.determinism``), so a
+    resumed run draws the same dropout masks and noise as the uninterrupted run.
     """
 
     def __init__(
@@ -154,6 +159,16 @@ class SeizureModule(L.LightningModule):
         self.log("val_ap", self.val_ap.compute())
         self.val_auroc.reset()
         self.val_ap.reset()
+
+    def on_save_checkpoint(self, checkpoint: dict) -> None:
+        save_rng_states(checkpoint)
+
+    def on_load_checkpoint(self, checkpoint: dict) -> None:
+        trainer = self._trainer
+        if trainer is None:  # loading weights outside a fit: the process's random state is not the run's
+            return
+        path = getattr(trainer, "ckpt_path", None) or "checkpoint"
+        load_rng_states(checkpoint, trainer.global_rank, str(path))
 
     def configure_optimizers(self):
         o = self.optim
