@@ -24,7 +24,7 @@ BATCH = 4
 TINY = ["model.conv_channels=[4,8]", "model.hidden_size=8", "model.dropout=0.3", "data.window_s=8",
         "data.stride_s=2", f"train.batch_size={BATCH}", f"train.epochs={EPOCHS}", "train.threads=1"]  # fmt: skip
 
-#: Runs ``seizure`` (pipelines.cli) with the training step reporting each batch on stderr and taking
+#: Runs ``seizure`` (seizure_app.cli) with the training step reporting each batch on stderr and taking
 #: 50 ms longer, so that the test can kill the process at a batch of its choosing. The report and
 #: the delay draw no random numbers and change no value.
 PROBE = """
@@ -37,7 +37,7 @@ def probed(self, batch, batch_idx):
     return step(self, batch, batch_idx)
 SeizureModule.training_step = probed
 sys.argv[0] = "seizure"
-runpy.run_module("pipelines.cli", run_name="__main__", alter_sys=True)
+runpy.run_module("seizure_app.cli", run_name="__main__", alter_sys=True)
 """
 
 #: Parts of metrics.json that name the run or measure time.
@@ -88,7 +88,7 @@ def test_sigkill_at_a_random_batch_then_resume_gives_the_uninterrupted_metrics(c
     py = sys.executable
 
     # A: uninterrupted
-    a = subprocess.run([py, "-m", "pipelines.cli", *_train_args(corpus, tmp_path, uri)], cwd=tmp_path,
+    a = subprocess.run([py, "-m", "seizure_app.cli", *_train_args(corpus, tmp_path, uri)], cwd=tmp_path,
                        env=env, capture_output=True, text=True, timeout=600)  # fmt: skip
     assert a.returncode == 0, a.stdout[-3000:] + a.stderr[-3000:]
     run_a = _run_id(a.stdout)
@@ -115,6 +115,7 @@ def test_sigkill_at_a_random_batch_then_resume_gives_the_uninterrupted_metrics(c
         if proc.poll() is None:
             proc.kill()
         proc.wait(timeout=60)
+        proc.stderr.close()
         out_b.close()
     assert proc.returncode == -signal.SIGKILL, f"run B ended on its own (return code {proc.returncode})"
     assert seen[-1] == (1, target) and seen.count((0, 0)) == 1, seen
@@ -125,7 +126,7 @@ def test_sigkill_at_a_random_batch_then_resume_gives_the_uninterrupted_metrics(c
     run_b = _run_id((tmp_path / "b.out").read_text())
     assert sorted(_metrics(uri, run_b)["train_loss"])[-1][0] == 0  # only epoch 0 was logged before the kill
 
-    resumed = subprocess.run([py, "-m", "pipelines.cli", "train", "--resume", run_b], cwd=tmp_path, env=env,
+    resumed = subprocess.run([py, "-m", "seizure_app.cli", "train", "--resume", run_b], cwd=tmp_path, env=env,
                              capture_output=True, text=True, timeout=600)  # fmt: skip
     assert resumed.returncode == 0, resumed.stdout[-3000:] + resumed.stderr[-3000:]
     assert "from checkpoint last.ckpt" in resumed.stdout

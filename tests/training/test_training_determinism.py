@@ -86,6 +86,7 @@ def _loader():
     return DataLoader(TensorDataset(x, y), batch_size=4)
 
 
+@pytest.mark.filterwarnings("ignore:You defined a `validation_step` but have no `val_dataloader`")  # train loop only
 def test_lightning_checkpoint_carries_and_restores_the_states(tmp_path):
     """The torch state at every batch of epoch 1 is the same uninterrupted and resumed from epoch 0."""
 
