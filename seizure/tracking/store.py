@@ -27,6 +27,7 @@ import threading
 import time
 from pathlib import Path
 
+import alembic.util.exc
 import mlflow
 import requests
 import sqlalchemy.exc
@@ -53,9 +54,10 @@ HTTP_DEFAULTS: dict[str, str] = {
 }
 
 #: What a tracking call raises when the store fails: MLflow's own errors (HTTP failures after the
-#: retries, wrapped database errors), network errors (``requests`` errors are ``OSError``) and raw
-#: SQLAlchemy errors from a store being opened.
-STORE_ERRORS = (MlflowException, OSError, sqlalchemy.exc.SQLAlchemyError)
+#: retries, wrapped database errors), network errors (``requests`` errors are ``OSError``), and the raw
+#: SQLAlchemy and Alembic errors of a database being opened while another process (one that takes no
+#: lock) creates it.
+STORE_ERRORS = (MlflowException, OSError, sqlalchemy.exc.SQLAlchemyError, alembic.util.exc.CommandError)
 
 LOCK_WAIT_S = 120.0  # longest wait for another process creating the same sqlite database
 INIT_ATTEMPTS = 5
