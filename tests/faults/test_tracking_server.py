@@ -8,6 +8,7 @@ kill takes its workers too; every one is killed in the fixture's finalizer.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -261,3 +262,38 @@ def test_server_down_from_the_start_records_a_sweep_offline_and_sync_rebuilds_it
 def test_sync_of_a_path_without_records_is_a_clear_error(tmp_path, capsys):
     assert main(["runs", "--sync", str(tmp_path)]) == 1
     assert "no offline tracking journal" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_seizure_train_with_its_server_down_finishes_and_syncs_whole(servers, tmp_path, monkeypatch, capsys):
+    """The training pipeline as it is: no tracking error stops it, and the synced run is complete."""
+    from seizure.synth import generate_corpus
+
+    corpus = tmp_path / "corpus"
+    generate_corpus(corpus, n_patients=3, hours=0.25, seed=3)
+    port = _free_port()
+    monkeypatch.chdir(tmp_path)
+    t0 = time.monotonic()
+    code = main(["train", "--data", str(corpus), f"tracking.uri=http://127.0.0.1:{port}",
+                 f"data.cache_dir={tmp_path / 'cache'}", f"output_dir={tmp_path / 'runs'}", "train.epochs=2",
+                 "model.conv_channels=[4,8,8]", "model.hidden_size=8", "tracking.registered_model=offline-trained"])
+    assert code == 0
+    assert time.monotonic() - t0 < 600
+    out = capsys.readouterr().out
+    run_id = re.search(r"MLflow run ([0-9a-f]{32})", out).group(1)
+    (folder,) = (tmp_path / "mlflow-offline").iterdir()
+    assert folder.name == run_id
+    assert read_journal(folder).end["status"] == "FINISHED"
+
+    server = servers("server", port=port)
+    (row,) = sync(folder)
+    client = mlflow.MlflowClient(server.uri)
+    run = client.get_run(row["run_id"])
+    assert run.info.status == "FINISHED"
+    assert run.data.params["train.epochs"] == "2"
+    assert Path(run.data.tags["run_dir"]).is_dir()
+    assert [m.step for m in client.get_metric_history(row["run_id"], "val_auroc")] == [0, 1]
+    assert "eval_model_ovlp_sensitivity" in run.data.metrics
+    assert {"config.yaml", "metrics.json", "report"} <= {a.path for a in client.list_artifacts(row["run_id"])}
+    (version,) = client.search_model_versions("name='offline-trained'")
+    assert version.run_id == row["run_id"]
