@@ -115,7 +115,7 @@ def describe(exc: BaseException) -> str:
     """One line for a store error."""
     text = exc.message if isinstance(exc, MlflowException) else str(exc)
     text = " ".join(str(text).split())
-    return f"{type(exc).__name__}: {text[:300]}"
+    return f"{type(exc).__name__}: {text[:240]}"
 
 
 @contextlib.contextmanager

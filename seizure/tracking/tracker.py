@@ -16,6 +16,7 @@ tell a dead RUNNING run from a live one.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import subprocess
@@ -52,13 +53,15 @@ OFFLINE_DIR_ENV = "SEIZURE_TRACKING_OFFLINE_DIR"
 SQLITE_ATTEMPTS = 3  # a locked sqlite database is retried (0.5 s, 1 s) before the run goes offline
 
 _offline_runs: set[str] = set()  # run ids this process records offline: their child runs go offline too
+_unended: dict[int, Tracker] = {}  # trackers started and not yet ended, ended FAILED at interpreter exit
 
 
 def git_commit() -> str:
     """Commit of the source tree the package runs from, or ``unknown``."""
     try:
         out = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=Path(__file__).resolve().parent, capture_output=True, text=True, timeout=10
+            ["git", "rev-parse", "HEAD"], cwd=Path(__file__).resolve().parent, capture_output=True, text=True,
+            timeout=10,
         )
         return out.stdout.strip() or "unknown"
     except (OSError, subprocess.SubprocessError):
@@ -120,16 +123,17 @@ class Tracker:
         if parent_run_id and parent_run_id in _offline_runs:
             self.run_id = run_id or ""
             self._go_offline(f"its parent run {parent_run_id} is recorded offline")
-            return
-        try:
-            self._start(run_id)
-        except STORE_ERRORS as exc:
-            if is_refusal(exc):
-                what = f"run {run_id}" if run_id else f"a run in experiment {experiment!r}"
-                raise TrackingError(f"{self.uri}: cannot continue {what}: {describe(exc)}") from None
-            if run_id:
-                self.run_id = run_id
-            self._go_offline(describe(exc))
+        else:
+            try:
+                self._start(run_id)
+            except STORE_ERRORS as exc:
+                if is_refusal(exc):
+                    what = f"run {run_id}" if run_id else f"a run in experiment {experiment!r}"
+                    raise TrackingError(f"{self.uri}: cannot continue {what}: {describe(exc)}") from None
+                if run_id:
+                    self.run_id = run_id
+                self._go_offline(describe(exc))
+        _unended[id(self)] = self
 
     # -- start ------------------------------------------------------------------------------------
 
@@ -251,9 +255,11 @@ class Tracker:
             status = "FAILED"
         self.end(status)
 
-    def end(self, status: str = "FINISHED") -> None:
-        """End the run with ``status`` (FINISHED, FAILED or KILLED), in the store or the journal."""
-        self.set_tags({"end_status": status})
+    def end(self, status: str = "FINISHED", reason: str = "") -> None:
+        """End the run with ``status`` (FINISHED, FAILED or KILLED), in the store or the journal;
+        ``reason`` goes into the tag ``seizure.end_reason``."""
+        _unended.pop(id(self), None)
+        self.set_tags({"end_status": status, **({liveness.END_REASON_TAG: reason} if reason else {})})
         self._do(f"ending the run {status}", lambda: self._client.set_terminated(self.run_id, status),
                  lambda: self.journal.append("end", status=status))
 
@@ -318,6 +324,17 @@ class Tracker:
             lambda: log_torch_model(self.uri, self.run_id, self.experiment_id, net, input_example, registered_name),
             lambda: self.journal.add_model(net, input_example, registered_name),
         ) or ""
+
+
+@atexit.register
+def _end_unended() -> None:
+    """A run this process started and never ended (no context manager, an exit that skipped it) ends
+    FAILED when the interpreter exits, rather than staying RUNNING."""
+    for tracker in list(_unended.values()):
+        try:
+            tracker.end("FAILED", "the process exited without ending the run")
+        except (*STORE_ERRORS, TrackingError) as exc:  # at exit: nothing to raise to
+            logger.warning("MLflow run %s could not be ended at exit: %s", tracker.run_id, describe(exc))
 
 
 class MlflowEpochCallback(L.Callback):

@@ -240,3 +240,16 @@ def test_resume_of_an_unknown_run_is_a_clear_error(tmp_path, monkeypatch):
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     with pytest.raises(TrackingError, match="cannot continue run 0123456789abcdef0123456789abcdef"):
         Tracker(uri, run_id="0123456789abcdef0123456789abcdef")
+
+
+def test_a_run_never_ended_by_its_code_ends_failed_at_exit(tmp_path):
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    code = ("import sys\nfrom seizure.tracking import Tracker\ntr = Tracker(sys.argv[1], 'faults')\n"
+            "tr.log_metrics({'m': 1.0}, step=0)\nprint('RUN', tr.run_id)\nsys.exit(0)\n")
+    done = subprocess.run([sys.executable, "-c", code, uri], env=ENV, cwd=tmp_path, capture_output=True, text=True,
+                          timeout=180)
+    assert done.returncode == 0, done.stderr[-3000:]
+    run_id = re.search(r"RUN ([0-9a-f]{32})", done.stdout).group(1)
+    run = mlflow.MlflowClient(uri).get_run(run_id)
+    assert run.info.status == "FAILED"
+    assert run.data.tags["seizure.end_reason"] == "the process exited without ending the run"
