@@ -36,6 +36,7 @@ from seizure.tracking.store import (
     connect,
     get_or_create_experiment,
     is_refusal,
+    resolve_uri,
     store_errors,
 )
 
@@ -49,6 +50,10 @@ SYNCED = "synced.json"
 FORMAT = 1
 OFFLINE_ID_TAG = "seizure.offline_id"
 KINDS = ("start", "params", "tags", "metrics", "artifact", "model", "end")
+#: The field each kind of entry needs, and its type.
+FIELDS = {"start": ("offline_id", str), "params": ("params", dict), "tags": ("tags", dict),
+          "metrics": ("metrics", dict), "artifact": ("path", str), "model": ("path", str), "end": ("status", str)}
+STATUSES = ("FINISHED", "FAILED", "KILLED")
 
 
 def _ms() -> int:
@@ -157,6 +162,12 @@ def read_journal(folder: str | os.PathLike) -> Record:
             raise TrackingError(f"{path}, line {i}: not JSON") from None
         if not isinstance(entry, dict) or entry.get("kind") not in KINDS:
             raise TrackingError(f"{path}, line {i}: field 'kind' must be one of {list(KINDS)}")
+        name, kind = FIELDS[entry["kind"]]
+        if not isinstance(entry.get(name), kind) or not isinstance(entry.get("time"), int):
+            raise TrackingError(f"{path}, line {i}: a {entry['kind']!r} entry needs field {name!r} "
+                                f"({kind.__name__}) and 'time' (int, ms)")
+        if entry["kind"] == "end" and entry["status"] not in STATUSES:
+            raise TrackingError(f"{path}, line {i}: field 'status' must be one of {list(STATUSES)}")
         entries.append(entry)
     if not entries or entries[0]["kind"] != "start" or entries[0].get("format") != FORMAT:
         raise TrackingError(f"{path}, line 1: expected a 'start' entry of format {FORMAT}")
@@ -283,8 +294,8 @@ def sync(path: str | os.PathLike, uri: str = "", say=print) -> list[dict]:
     Raises
     ------
     TrackingError
-        For a path without records or a damaged journal.
-    Whatever the store raises when it cannot be reached (the records stay for a later sync).
+        For a path without records, a damaged journal, or a store that fails or refuses (the records
+        not synced yet stay for a later sync).
     """
     id_map: dict[str, str] = {}
     out = []
@@ -305,7 +316,7 @@ def sync(path: str | os.PathLike, uri: str = "", say=print) -> list[dict]:
             say(f"{folder}: still being written by pid {ident.get(liveness.PID_TAG)}; sync it when the run ends")
             out.append(row)
             continue
-        target = uri or record.start.get("uri") or ""
+        target = resolve_uri(uri or record.start.get("uri") or "")
         with store_errors(target, f"syncing {folder} (kept for a later sync)"):
             row.update(_sync_one(record, target, id_map, say))
         out.append(row)

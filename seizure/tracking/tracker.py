@@ -304,6 +304,15 @@ class Tracker:
             self.set_tags({liveness.HEARTBEAT_TAG: liveness.now_iso()})
 
     def log_artifact(self, path: str | os.PathLike, artifact_path: str | None = None) -> None:
+        """Log a file (or a folder's files) under ``artifact_path``.
+
+        Raises
+        ------
+        FileNotFoundError
+            When ``path`` does not exist (a fault of the caller, not of the store).
+        """
+        if not Path(path).exists():
+            raise FileNotFoundError(2, "no such file to log as an artifact", str(path))
         self._do(f"logging artifact {path}", lambda: self._client.log_artifact(self.run_id, str(path), artifact_path),
                  lambda: self.journal.add_artifact(path, artifact_path))
 

@@ -171,7 +171,7 @@ def test_heartbeat_is_rate_limited(tmp_path, monkeypatch):
 
 @pytest.mark.slow
 def test_two_processes_on_a_fresh_sqlite_database_both_get_their_run(tmp_path):
-    for round_ in range(3):
+    for round_ in range(2):
         db = tmp_path / f"round{round_}" / "mlflow.db"
         db.parent.mkdir()
         uri = f"sqlite:///{db}"
@@ -230,6 +230,12 @@ def test_a_damaged_journal_names_the_file_and_line(tmp_path):
     lines = journal.path.read_text().splitlines()
     journal.path.write_text("\n".join([lines[0], '{"kind": "bogus"}']) + "\n")
     with pytest.raises(TrackingError, match=r"line 2: field 'kind' must be one of"):
+        read_journal(tmp_path / "rec")
+    journal.path.write_text("\n".join([lines[0], '{"kind": "metrics", "time": 1, "step": 0}']) + "\n")
+    with pytest.raises(TrackingError, match=r"line 2: a 'metrics' entry needs field 'metrics' \(dict\)"):
+        read_journal(tmp_path / "rec")
+    journal.path.write_text("\n".join([lines[0], '{"kind": "end", "time": 1, "status": "DONE"}']) + "\n")
+    with pytest.raises(TrackingError, match=r"line 2: field 'status' must be one of"):
         read_journal(tmp_path / "rec")
     with pytest.raises(TrackingError, match="already exists"):
         Journal.create(tmp_path / "rec", {"offline_id": "y"})
