@@ -30,7 +30,7 @@ def run(args) -> int:
     if args.stale_after is None:
         args.stale_after = STALE_AFTER_S
     if args.sync:
-        rows = sync(args.sync, uri)
+        rows = sync(args.sync, uri, stale_after_s=args.stale_after)
         print(f"{sum(r['action'] == 'synced' for r in rows)} of {len(rows)} offline records synced")
         return 0
     if args.end:

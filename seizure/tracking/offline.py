@@ -195,12 +195,19 @@ def find_journals(path: str | os.PathLike) -> list[Path]:
     return sorted(found, key=lambda p: (started(p), str(p)))
 
 
-def _writer_state(record: Record) -> str:
+def _writer_alive(record: Record, stale_after_s: float) -> bool:
+    """Whether the process writing an unended journal may still be at it: alive on this host, or on
+    another host (a shared folder) with an entry younger than ``stale_after_s`` seconds."""
     tags = record.start.get("identity", {})
     pid = tags.get(liveness.PID_TAG, "")
-    if not pid.isdigit():
-        return "unknown"
-    return liveness.process_state(tags.get(liveness.HOST_TAG, ""), int(pid), tags.get(liveness.PROCESS_START_TAG, ""))
+    state = "unknown"
+    if pid.isdigit():
+        state = liveness.process_state(tags.get(liveness.HOST_TAG, ""), int(pid),
+                                       tags.get(liveness.PROCESS_START_TAG, ""))
+    if state != "unknown":
+        return state == "alive"
+    last = (record.entries[-1] if record.entries else record.start)["time"] / 1000
+    return time.time() - last < stale_after_s
 
 
 def _find_by_offline_id(client: mlflow.MlflowClient, offline_id: str, experiment_ids: list[str] | None = None):
@@ -273,7 +280,8 @@ def _replay(client: mlflow.MlflowClient, uri: str, run_id: str, experiment_id: s
     return n
 
 
-def sync(path: str | os.PathLike, uri: str = "", say=print) -> list[dict]:
+def sync(path: str | os.PathLike, uri: str = "", say=print,
+         stale_after_s: float = liveness.STALE_AFTER_S) -> list[dict]:
     """Replay every offline record at or under ``path`` into a tracking store.
 
     Parameters
@@ -284,6 +292,9 @@ def sync(path: str | os.PathLike, uri: str = "", say=print) -> list[dict]:
         Tracking URI to replay into; default: each record's own (the server it could not reach).
     say : callable
         Receives one line per record.
+    stale_after_s : float
+        A record without an end whose writer cannot be checked (another host) is taken as dead, and
+        synced as KILLED, when its last entry is older than this (seconds); else it is left alone.
 
     Returns
     -------
@@ -310,10 +321,11 @@ def sync(path: str | os.PathLike, uri: str = "", say=print) -> list[dict]:
             out.append(row)
             continue
         end = record.end
-        if end is None and _writer_state(record) == "alive":
+        if end is None and _writer_alive(record, stale_after_s):
             row["action"] = "still running"
             ident = record.start.get("identity", {})
-            say(f"{folder}: still being written by pid {ident.get(liveness.PID_TAG)}; sync it when the run ends")
+            say(f"{folder}: still being written by pid {ident.get(liveness.PID_TAG)} on "
+                f"{ident.get(liveness.HOST_TAG)}; sync it when the run ends")
             out.append(row)
             continue
         target = resolve_uri(uri or record.start.get("uri") or "")

@@ -113,7 +113,6 @@ class Tracker:
         self.journal: Journal | None = None
         self.run_id = ""
         self.experiment_id = ""
-        self._resumed = run_id
         self._run_dir = ""
         self._last_beat = 0.0
         self._attempts = SQLITE_ATTEMPTS if sqlite_path(self.uri) else 1

@@ -259,3 +259,19 @@ def test_a_run_never_ended_by_its_code_ends_failed_at_exit(tmp_path):
     run = mlflow.MlflowClient(uri).get_run(run_id)
     assert run.info.status == "FAILED"
     assert run.data.tags["seizure.end_reason"] == "the process exited without ending the run"
+
+
+def test_an_unended_journal_of_another_host_syncs_only_once_stale(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    journal = Journal.create(tmp_path / "rec", {
+        "offline_id": "a" * 32, "server_run_id": None, "uri": uri, "experiment": "faults", "run_name": "remote",
+        "identity": {"seizure.host": "elsewhere.example", "seizure.pid": "4242"}})
+    journal.append("metrics", metrics={"loss": 0.5}, step=0)
+    (row,) = sync(tmp_path / "rec")
+    assert row["action"] == "still running"
+    (row,) = sync(tmp_path / "rec", stale_after_s=0)
+    assert row["action"] == "synced" and row["status"] == "KILLED"
+    run = mlflow.MlflowClient(uri).get_run(row["run_id"])
+    assert run.info.run_name == "remote" and run.data.metrics == {"loss": 0.5}
+    assert "pid 4242 on elsewhere.example" in run.data.tags["seizure.end_reason"]
