@@ -50,7 +50,7 @@ __all__ = ["Tracker", "MlflowEpochCallback", "NullTracker", "git_commit", "globa
 logger = logging.getLogger("seizure")
 
 OFFLINE_DIR_ENV = "SEIZURE_TRACKING_OFFLINE_DIR"
-SQLITE_ATTEMPTS = 3  # a locked sqlite database is retried (0.5 s, 1 s) before the run goes offline
+SQLITE_ATTEMPTS = 3  # a sqlite database locked past MLflow's 20 s busy timeout: retried after 0.5 s and 1 s
 
 _offline_runs: set[str] = set()  # run ids this process records offline: their child runs go offline too
 _unended: dict[int, Tracker] = {}  # trackers started and not yet ended, ended FAILED at interpreter exit
