@@ -296,7 +296,17 @@ class Tracker:
         self.heartbeat()
 
     def heartbeat(self, force: bool = False) -> None:
-        """Refresh the heartbeat tag when ``heartbeat_s`` seconds passed since the last one (or ``force``)."""
+        """Refresh the heartbeat tag when ``heartbeat_s`` seconds passed since the last one (or ``force``).
+
+        The other unended runs of this process (a sweep's parent while a child trains) are refreshed
+        on the same terms: the heartbeat says the process is alive.
+        """
+        self._beat(force)
+        for other in list(_unended.values()):
+            if other is not self:
+                other._beat(False)
+
+    def _beat(self, force: bool) -> None:
         now = time.monotonic()
         if force or now - self._last_beat >= self.heartbeat_s:
             self._last_beat = now

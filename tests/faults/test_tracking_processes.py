@@ -152,6 +152,7 @@ def test_a_run_of_another_host_is_dead_only_after_its_heartbeat_is_stale(tmp_pat
     run = client.get_run(tr.run_id)
     assert run.info.status == "KILLED"
     assert abs(run.info.end_time / 1000 - (time.time() - 3 * 3600)) < 120  # ended at its last heartbeat
+    tr.end("KILLED", "the test is over")  # this process's tracker: no heartbeats from later tests
 
 
 def test_heartbeat_is_rate_limited(tmp_path, monkeypatch):
@@ -275,3 +276,16 @@ def test_an_unended_journal_of_another_host_syncs_only_once_stale(tmp_path, monk
     run = mlflow.MlflowClient(uri).get_run(row["run_id"])
     assert run.info.run_name == "remote" and run.data.metrics == {"loss": 0.5}
     assert "pid 4242 on elsewhere.example" in run.data.tags["seizure.end_reason"]
+
+
+def test_a_child_run_keeps_its_parents_heartbeat_fresh(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    client = mlflow.MlflowClient(uri)
+    with Tracker(uri, "faults", run_name="parent", heartbeat_s=0.5) as parent:
+        client.set_tag(parent.run_id, "seizure.heartbeat", "2000-01-01T00:00:00+00:00")
+        with Tracker(uri, "faults", run_name="child", parent_run_id=parent.run_id, heartbeat_s=0.5) as child:
+            time.sleep(0.6)
+            child.heartbeat()
+        beat = datetime.fromisoformat(client.get_run(parent.run_id).data.tags["seizure.heartbeat"])
+        assert abs((datetime.now(timezone.utc) - beat).total_seconds()) < 60
