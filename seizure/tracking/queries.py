@@ -16,9 +16,16 @@ __all__ = ["run_info", "search_runs", "load_model", "download_run_artifacts", "l
 
 
 def run_info(run_id: str, uri: str = "") -> dict:
-    """Status, tags, params and latest metrics of a run."""
-    client = connect(resolve_uri(uri))
-    run = client.get_run(run_id)
+    """Status, tags, params and latest metrics of a run.
+
+    Raises
+    ------
+    TrackingError
+        For an unknown run or a store that cannot be reached (after the bounded HTTP retries).
+    """
+    uri = resolve_uri(uri)
+    with store_errors(uri, f"reading run {run_id}"):
+        run = connect(uri).get_run(run_id)
     return {
         "run_id": run.info.run_id,
         "status": run.info.status,
