@@ -18,7 +18,7 @@ from pathlib import Path
 import mlflow
 import pytest
 
-from pipelines.cli import main
+from seizure_app.cli import main
 from seizure.tracking import Tracker, TrackingError, end_stale_run, mark_dead_runs, search_runs, sync
 from seizure.tracking.offline import Journal, read_journal
 

@@ -24,7 +24,7 @@ import numpy as np
 import pytest
 import torch
 
-from pipelines.cli import main
+from seizure_app.cli import main
 from seizure.tracking import HTTP_DEFAULTS, MlflowEpochCallback, Tracker, sync
 from seizure.tracking.offline import read_journal
 from seizure.tracking.store import connect

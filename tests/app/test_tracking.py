@@ -15,7 +15,6 @@ import mlflow
 import pytest
 
 from seizure_app.cli import main
-from seizure.synth import generate_corpus
 
 pytestmark = pytest.mark.slow
 
@@ -23,10 +22,8 @@ TINY = ["train.epochs=2", "model.conv_channels=[4,8,8]", "model.hidden_size=8"]
 
 
 @pytest.fixture(scope="module")
-def corpus(tmp_path_factory):
-    root = tmp_path_factory.mktemp("corpus")
-    generate_corpus(root, n_patients=3, hours=0.25, seed=3)
-    return root
+def corpus(synthetic_corpus):
+    return synthetic_corpus
 
 
 def _args(corpus, tmp_path, uri, *extra):
