@@ -55,8 +55,9 @@ print("RUN", tr.run_id, "offline" if tr.offline else "online", flush=True)
 def _start_holder(uri: str, tmp_path: Path) -> tuple[subprocess.Popen, str, str]:
     """A child process holding an active run; returns it, its run id and online/offline."""
     out = tmp_path / f"holder-{time.monotonic_ns()}.log"
-    proc = subprocess.Popen([sys.executable, "-c", HOLDER, uri, str(tmp_path / "offline")], env=ENV, cwd=tmp_path,
-                            stdout=open(out, "w"), stderr=subprocess.STDOUT)
+    with open(out, "w") as log:  # the child keeps its own copy of the descriptor
+        proc = subprocess.Popen([sys.executable, "-c", HOLDER, uri, str(tmp_path / "offline")], env=ENV, cwd=tmp_path,
+                                stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and proc.poll() is None:
         m = re.search(r"RUN ([0-9a-f]{32}) (\w+)", out.read_text())

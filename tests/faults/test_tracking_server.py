@@ -47,13 +47,14 @@ class Server:
 
     def start(self, wait_s: float = 90) -> Server:
         self.root.mkdir(parents=True, exist_ok=True)
-        self.proc = subprocess.Popen(
-            [str(MLFLOW), "server", "--host", "127.0.0.1", "--port", str(self.port),
-             "--backend-store-uri", f"sqlite:///{self.root / 'server.db'}",
-             "--artifacts-destination", str(self.root / "artifacts"), "--workers", "1"],
-            stdout=open(self.root / "server.log", "ab"), stderr=subprocess.STDOUT, start_new_session=True,
-            env={**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true"},
-        )
+        with open(self.root / "server.log", "ab") as log:  # the server keeps its own copy of the descriptor
+            self.proc = subprocess.Popen(
+                [str(MLFLOW), "server", "--host", "127.0.0.1", "--port", str(self.port),
+                 "--backend-store-uri", f"sqlite:///{self.root / 'server.db'}",
+                 "--artifacts-destination", str(self.root / "artifacts"), "--workers", "1"],
+                stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                env={**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true"},
+            )
         deadline = time.monotonic() + wait_s
         while True:
             try:
