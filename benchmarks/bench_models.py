@@ -41,6 +41,7 @@ about 460 windows/s in training with Adam). Usage::
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import math
 import os
@@ -51,13 +52,13 @@ from pathlib import Path
 
 os.environ["OMP_WAIT_POLICY"] = "PASSIVE"  # before torch: avoids stalls of 2-thread torch after scipy/MNE work
 
-import torch  # noqa: E402
-from torch import nn  # noqa: E402
-from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
+import torch
+from torch import nn
+from torch.utils.flop_counter import FlopCounterMode
 
-from seizure.config import load_config  # noqa: E402
-from seizure.preprocessing.features import lfcc_feature_names  # noqa: E402
-from seizure.training.module import build_module  # noqa: E402
+from seizure.config import load_config
+from seizure.preprocessing.features import lfcc_feature_names
+from seizure.training.module import build_module
 
 HERE = Path(__file__).resolve().parent
 PAPER_CONFIG = HERE.parent / "configs" / "model" / "golmohammadi2017.yaml"
@@ -78,8 +79,15 @@ class PlainCnnLstm(nn.Module):
     """(B, 22, 2500) -> conv blocks (B, 32, 500) -> (B, 64, 100) -> (B, 64, 10) -> LSTM (B, 10, 128)
     -> (B, 10) per-second logits."""
 
-    def __init__(self, n_channels: int = 22, filters=(32, 64, 64), pools=(5, 5, 10), kernel: int = 4,
-                 hidden: int = 64, layers: int = 2):
+    def __init__(
+        self,
+        n_channels: int = 22,
+        filters=(32, 64, 64),
+        pools=(5, 5, 10),
+        kernel: int = 4,
+        hidden: int = 64,
+        layers: int = 2,
+    ):
         super().__init__()
         blocks, c = [], n_channels
         for f, p in zip(filters, pools):
@@ -99,21 +107,37 @@ def _models() -> dict[str, dict]:
     out = {}
     cfg = load_config()
     net = build_module(cfg, n_channels=N_CHANNELS, sfreq=cfg.data.sfreq, pos_weight=1.0).net
-    out["default"] = {"net": net, "shape": (N_CHANNELS, int(round(cfg.data.window_s * cfg.data.sfreq))),
-                      "window_s": cfg.data.window_s, "stride_s": cfg.data.stride_s}
+    out["default"] = {
+        "net": net,
+        "shape": (N_CHANNELS, int(round(cfg.data.window_s * cfg.data.sfreq))),
+        "window_s": cfg.data.window_s,
+        "stride_s": cfg.data.stride_s,
+    }
     wide = load_config(overrides=[f"model.conv_channels={WIDE_CHANNELS}".replace(" ", "")])
     net = build_module(wide, n_channels=N_CHANNELS, sfreq=wide.data.sfreq, pos_weight=1.0).net
-    out["default_ref_size"] = {"net": net, "shape": out["default"]["shape"],
-                               "window_s": wide.data.window_s, "stride_s": wide.data.stride_s}
+    out["default_ref_size"] = {
+        "net": net,
+        "shape": out["default"]["shape"],
+        "window_s": wide.data.window_s,
+        "stride_s": wide.data.stride_s,
+    }
     pcfg = load_config([PAPER_CONFIG])
     step = next(s for s in pcfg.data.preprocessing if s["name"] == "lfcc")
     k = len(lfcc_feature_names(step.get("n_cepstra", 7)))
     rate = 1.0 / step.get("frame_s", 0.1)
     net = build_module(pcfg, n_channels=N_CHANNELS, sfreq=rate, pos_weight=1.0, rows_per_channel=k).net
-    out["golmohammadi2017"] = {"net": net, "shape": (N_CHANNELS * k, int(round(pcfg.data.window_s * rate))),
-                               "window_s": pcfg.data.window_s, "stride_s": pcfg.data.stride_s}
-    out["plain_cnn_lstm"] = {"net": PlainCnnLstm(N_CHANNELS), "shape": (N_CHANNELS, 2500),
-                             "window_s": 10.0, "stride_s": None}
+    out["golmohammadi2017"] = {
+        "net": net,
+        "shape": (N_CHANNELS * k, int(round(pcfg.data.window_s * rate))),
+        "window_s": pcfg.data.window_s,
+        "stride_s": pcfg.data.stride_s,
+    }
+    out["plain_cnn_lstm"] = {
+        "net": PlainCnnLstm(N_CHANNELS),
+        "shape": (N_CHANNELS, 2500),
+        "window_s": 10.0,
+        "stride_s": None,
+    }
     return out
 
 
@@ -189,21 +213,29 @@ def main(argv=None) -> dict:
     info, trainers, infer_x, plan = {}, {}, {}, {}
     for name, m in models.items():
         net, shape = m["net"], m["shape"]
-        info[name] = {"parameters": _n_params(net), "flops_per_window": _flops_per_window(net, shape),
-                      "input_shape_per_window": list(shape), "window_s": m["window_s"], "stride_s": m["stride_s"]}
+        info[name] = {
+            "parameters": _n_params(net),
+            "flops_per_window": _flops_per_window(net, shape),
+            "input_shape_per_window": list(shape),
+            "window_s": m["window_s"],
+            "stride_s": m["stride_s"],
+        }
         trainers[name] = _Trainer(net, shape)
         infer_x[name] = torch.randn(INFER_BATCH, *shape)
         plan[name] = {
             "train_batches": _calibrate(trainers[name].step, args.seconds),
-            "infer_batches": _calibrate(lambda n=net.eval(), x=infer_x[name]: _infer_step(n, x), args.seconds),
+            "infer_batches": _calibrate(functools.partial(_infer_step, net.eval(), infer_x[name]), args.seconds),
         }
     samples = {name: {"train_windows_s": [], "infer_windows_s": []} for name in models}
     for _ in range(args.repeats):  # alternate the networks within each repeat
         for name, m in models.items():
-            samples[name]["train_windows_s"].append(_rate(trainers[name].step, plan[name]["train_batches"], TRAIN_BATCH))
+            samples[name]["train_windows_s"].append(
+                _rate(trainers[name].step, plan[name]["train_batches"], TRAIN_BATCH)
+            )
             net = m["net"].eval()
             samples[name]["infer_windows_s"].append(
-                _rate(lambda: _infer_step(net, infer_x[name]), plan[name]["infer_batches"], INFER_BATCH))
+                _rate(functools.partial(_infer_step, net, infer_x[name]), plan[name]["infer_batches"], INFER_BATCH)
+            )
 
     med = {}
     for name, m in models.items():
@@ -228,9 +260,13 @@ def main(argv=None) -> dict:
         ("infer_windows_s", "inference, batch 64", "windows/s"),
         ("infer_xrt", "inference, batch 64", "x real time"),
     ]
-    issue_ref = {"parameters": ISSUE["parameters"], "train_windows_s": ISSUE["train_windows_s"],
-                 "train_eeg_hours_s": ISSUE["train_windows_s"] * 10.0 / 3600.0,
-                 "infer_windows_s": ISSUE["infer_windows_s"], "infer_xrt": ISSUE["infer_xrt"]}
+    issue_ref = {
+        "parameters": ISSUE["parameters"],
+        "train_windows_s": ISSUE["train_windows_s"],
+        "train_eeg_hours_s": ISSUE["train_windows_s"] * 10.0 / 3600.0,
+        "infer_windows_s": ISSUE["infer_windows_s"],
+        "infer_xrt": ISSUE["infer_xrt"],
+    }
     rows = []
     for name in models:
         for key, label, unit in figures:
@@ -238,25 +274,55 @@ def main(argv=None) -> dict:
             if value is None:
                 continue
             if name == "plain_cnn_lstm":
-                ref, ref_value = ("issue 5 (stated, Adam)" if key.startswith("train") else "issue 5 (stated)"), issue_ref.get(key)
+                ref, ref_value = (
+                    ("issue 5 (stated, Adam)" if key.startswith("train") else "issue 5 (stated)"),
+                    issue_ref.get(key),
+                )
                 if ref_value is None:
                     ref = None
             elif key == "train_epoch_hours_s":
                 ref, ref_value = None, None
             else:
                 ref, ref_value = "plain_cnn_lstm (this run)", med["plain_cnn_lstm"][key]
-            rows.append({"benchmark": "models", "figure": f"{name}: {label}", "value": value, "unit": unit,
-                         "reference": ref, "reference_value": ref_value,
-                         "ratio": None if not ref_value else value / ref_value})
-    rows.append({"benchmark": "models", "figure": "default: inference vs issue-5 target", "value": med["default"]["infer_xrt"],
-                 "unit": "x real time", "reference": "issue 5 target", "reference_value": TARGET_XRT,
-                 "ratio": med["default"]["infer_xrt"] / TARGET_XRT})
+            rows.append(
+                {
+                    "benchmark": "models",
+                    "figure": f"{name}: {label}",
+                    "value": value,
+                    "unit": unit,
+                    "reference": ref,
+                    "reference_value": ref_value,
+                    "ratio": None if not ref_value else value / ref_value,
+                }
+            )
+    rows.append(
+        {
+            "benchmark": "models",
+            "figure": "default: inference vs issue-5 target",
+            "value": med["default"]["infer_xrt"],
+            "unit": "x real time",
+            "reference": "issue 5 target",
+            "reference_value": TARGET_XRT,
+            "ratio": med["default"]["infer_xrt"] / TARGET_XRT,
+        }
+    )
     elapsed = time.perf_counter() - t_start
-    doc = {"name": "models", "params": vars(args), "threads": torch.get_num_threads(),
-           "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY"), "torch": torch.__version__,
-           "train_batch": TRAIN_BATCH, "infer_batch": INFER_BATCH, "models": info, "plan": plan,
-           "samples": samples, "medians": med, "issue_reference": ISSUE, "elapsed_s": round(elapsed, 1),
-           "rows": rows}
+    doc = {
+        "name": "models",
+        "params": vars(args),
+        "threads": torch.get_num_threads(),
+        "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY"),
+        "torch": torch.__version__,
+        "train_batch": TRAIN_BATCH,
+        "infer_batch": INFER_BATCH,
+        "models": info,
+        "plan": plan,
+        "samples": samples,
+        "medians": med,
+        "issue_reference": ISSUE,
+        "elapsed_s": round(elapsed, 1),
+        "rows": rows,
+    }
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "models.json").write_text(json.dumps(doc, indent=1))
@@ -276,8 +342,10 @@ def main(argv=None) -> dict:
     print(f"{'figure':<46} {'value':>14} {'unit':<12} {'reference':<26} {'ref value':>12} {'ratio':>7}")
     for r in rows:
         ratio = "" if r["ratio"] is None else f"{r['ratio']:.2f}"
-        print(f"{r['figure']:<46} {fmt(r['value']):>14} {r['unit']:<12} {r['reference'] or '':<26} "
-              f"{fmt(r['reference_value']) if r['reference_value'] is not None else '':>12} {ratio:>7}")
+        print(
+            f"{r['figure']:<46} {fmt(r['value']):>14} {r['unit']:<12} {r['reference'] or '':<26} "
+            f"{fmt(r['reference_value']) if r['reference_value'] is not None else '':>12} {ratio:>7}"
+        )
     print(f"\n{args.repeats} repeats, medians; 2 threads; wall {elapsed:.0f} s")
     return doc
 

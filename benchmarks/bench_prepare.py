@@ -245,7 +245,9 @@ def main(argv=None) -> int:
     if args.out:
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
-        (out / "prepare.json").write_text(json.dumps({"rows": _summary_rows(rows), "medians": rows, "runs": runs}, indent=1))
+        (out / "prepare.json").write_text(
+            json.dumps({"rows": _summary_rows(rows), "medians": rows, "runs": runs}, indent=1)
+        )
     return 0
 
 
@@ -280,8 +282,16 @@ def _summary_rows(rows: list[dict]) -> list[dict]:
             ratio = None
             if ref_v:
                 ratio = ours[key] / ref_v if higher else ref_v / max(ours[key], 1e-9)
-            out.append({"figure": f"{label} (jobs={jobs}, {ours['hours']:.1f} h)", "value": ours[key], "unit": unit,
-                        "reference": "braindecode" if ref else None, "reference_value": ref_v, "ratio": ratio})
+            out.append(
+                {
+                    "figure": f"{label} (jobs={jobs}, {ours['hours']:.1f} h)",
+                    "value": ours[key],
+                    "unit": unit,
+                    "reference": "braindecode" if ref else None,
+                    "reference_value": ref_v,
+                    "ratio": ratio,
+                }
+            )
     return out
 
 

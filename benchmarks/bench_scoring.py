@@ -24,17 +24,18 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from seizure.io.annotations import Annotation, Event  # noqa: E402
-from seizure.operating_point import operating_curves  # noqa: E402
-from seizure.postprocess import EventDetector  # noqa: E402
-from seizure.scoring import score_corpus  # noqa: E402
+from seizure.io.annotations import Annotation, Event
+from seizure.operating_point import operating_curves
+from seizure.postprocess import EventDetector
+from seizure.scoring import score_corpus
 
 NEDC_METRICS = ("ovlp", "taes", "epoch", "dpalign", "ira")
 SZCORE_METRICS = ("szcore_event", "szcore_sample")
 
 
-def synthetic_corpus(seed: int = 0, n_files: int = 865, total_hours: float = 128.0,
-                     fa_per_24h: float = 60.0) -> list[tuple[Annotation, Annotation]]:
+def synthetic_corpus(
+    seed: int = 0, n_files: int = 865, total_hours: float = 128.0, fa_per_24h: float = 60.0
+) -> list[tuple[Annotation, Annotation]]:
     """Reference/hypothesis pairs shaped like the TUSZ eval set (whole-second durations)."""
     rng = np.random.default_rng(seed)
     d = np.clip(rng.lognormal(np.log(400), 0.8, n_files), 60, 7200)
@@ -59,8 +60,9 @@ def synthetic_corpus(seed: int = 0, n_files: int = 865, total_hours: float = 128
                 if b - a > 1:
                     cuts = np.sort(rng.uniform(a, b, 2 * (int(rng.integers(1, 4)) - 1)))
                     bounds = [a, *cuts, b]
-                    spans += [(bounds[j], bounds[j + 1]) for j in range(0, len(bounds), 2)
-                              if bounds[j + 1] - bounds[j] > 0.5]
+                    spans += [
+                        (bounds[j], bounds[j + 1]) for j in range(0, len(bounds), 2) if bounds[j + 1] - bounds[j] > 0.5
+                    ]
         for _ in range(rng.poisson(fa_per_24h * dur / 86400)):
             a = rng.uniform(0, dur - 5)
             spans.append((a, min(dur, a + float(np.clip(rng.lognormal(np.log(12), 0.7), 2, 120)))))
@@ -107,8 +109,13 @@ def bench_szcore(pairs, repeat: int) -> tuple[dict, dict | None]:
         return ours, None
 
     def build():
-        return [(TsAnnotation([(e.start, e.stop) for e in r.events], 1, int(r.duration)),
-                 TsAnnotation([(e.start, e.stop) for e in h.events], 1, int(h.duration))) for r, h in pairs]
+        return [
+            (
+                TsAnnotation([(e.start, e.stop) for e in r.events], 1, int(r.duration)),
+                TsAnnotation([(e.start, e.stop) for e in h.events], 1, int(h.duration)),
+            )
+            for r, h in pairs
+        ]
 
     built = build()
     ts = {
@@ -117,19 +124,24 @@ def bench_szcore(pairs, repeat: int) -> tuple[dict, dict | None]:
         "szcore_sample": best_of(lambda: [tsc.SampleScoring(r, h) for r, h in built], repeat),
     }
     ts["szcore event + sample"] = best_of(
-        lambda: [(tsc.EventScoring(r, h), tsc.SampleScoring(r, h)) for r, h in built], repeat)
+        lambda: [(tsc.EventScoring(r, h), tsc.SampleScoring(r, h)) for r, h in built], repeat
+    )
     ts["build + event + sample"] = best_of(
-        lambda: [(tsc.EventScoring(r, h), tsc.SampleScoring(r, h)) for r, h in build()], repeat)
+        lambda: [(tsc.EventScoring(r, h), tsc.SampleScoring(r, h)) for r, h in build()], repeat
+    )
     # Same counts?
     doc = score_corpus(pairs, SZCORE_METRICS)["metrics"]
     ev = [tsc.EventScoring(r, h) for r, h in built]
     sa = [tsc.SampleScoring(r, h) for r, h in built]
     ts["identical_counts"] = (
-        (doc["szcore_event"]["tp"], doc["szcore_event"]["fp"], doc["szcore_event"]["ref_true"])
-        == (sum(int(s.tp) for s in ev), sum(int(s.fp) for s in ev), sum(int(s.refTrue) for s in ev))
-        and (doc["szcore_sample"]["tp"], doc["szcore_sample"]["fp"], doc["szcore_sample"]["ref_true"])
-        == (sum(int(s.tp) for s in sa), sum(int(s.fp) for s in sa), sum(int(s.refTrue) for s in sa))
-    )
+        doc["szcore_event"]["tp"],
+        doc["szcore_event"]["fp"],
+        doc["szcore_event"]["ref_true"],
+    ) == (sum(int(s.tp) for s in ev), sum(int(s.fp) for s in ev), sum(int(s.refTrue) for s in ev)) and (
+        doc["szcore_sample"]["tp"],
+        doc["szcore_sample"]["fp"],
+        doc["szcore_sample"]["ref_true"],
+    ) == (sum(int(s.tp) for s in sa), sum(int(s.fp) for s in sa), sum(int(s.refTrue) for s in sa))
     return ours, ts
 
 
@@ -144,7 +156,7 @@ def bench_sweep(n_rec: int = 1000, n_thr: int = 100, seed: int = 1) -> dict:
         if rng.random() < 0.3:
             a, length = rng.uniform(0, dur - 100), rng.uniform(5, 90)
             ref.append(Event(round(a, 4), round(a + length, 4), "seiz"))
-            p[int(a):int(a + length)] = np.clip(p[int(a):int(a + length)] + rng.uniform(0.2, 0.8), 0, 1)
+            p[int(a) : int(a + length)] = np.clip(p[int(a) : int(a + length)] + rng.uniform(0.2, 0.8), 0, 1)
         probs.append(p)
         refs.append(ref)
         durs.append(dur)
@@ -152,8 +164,13 @@ def bench_sweep(n_rec: int = 1000, n_thr: int = 100, seed: int = 1) -> dict:
     thr = np.linspace(0.05, 0.95, n_thr)
     t0 = time.perf_counter()
     operating_curves(probs, refs, durs, det, thr, ("ovlp", "taes", "szcore"))
-    return {"recordings": n_rec, "hours": sum(durs) / 3600, "thresholds": n_thr,
-            "metrics": ["ovlp", "taes", "szcore"], "seconds": time.perf_counter() - t0}
+    return {
+        "recordings": n_rec,
+        "hours": sum(durs) / 3600,
+        "thresholds": n_thr,
+        "metrics": ["ovlp", "taes", "szcore"],
+        "seconds": time.perf_counter() - t0,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -173,9 +190,11 @@ def main(argv: list[str] | None = None) -> int:
     ours, ts = bench_szcore(pairs, args.repeat)
     sweep = None if args.no_sweep else bench_sweep()
 
-    print(f"Synthetic TUSZ-eval-sized corpus: {n_files} recordings, {hours:.1f} h, "
-          f"{sum(len(r.events) for r, _ in pairs)} reference and {sum(len(h.events) for _, h in pairs)} "
-          f"hypothesis events; best of {args.repeat} runs")
+    print(
+        f"Synthetic TUSZ-eval-sized corpus: {n_files} recordings, {hours:.1f} h, "
+        f"{sum(len(r.events) for r, _ in pairs)} reference and {sum(len(h.events) for _, h in pairs)} "
+        f"hypothesis events; best of {args.repeat} runs"
+    )
     print(f"{'metric':<24} {'seizure (s)':>12} {'timescoring (s)':>16} {'recordings/s':>13} {'events/s':>12}")
     for name, sec in list(nedc.items()) + list(ours.items()):
         other = f"{ts[name]:.4f}" if ts and name in ts else ""
@@ -184,8 +203,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{'timescoring build+score':<24} {'':>12} {ts['build + event + sample']:>16.4f}")
         print(f"SzCORE counts identical to timescoring: {ts['identical_counts']}")
     if sweep:
-        print(f"Sweep: {sweep['thresholds']} thresholds x {sweep['recordings']} recordings ({sweep['hours']:.0f} h), "
-              f"OVLP+TAES+SzCORE curves: {sweep['seconds']:.2f} s")
+        print(
+            f"Sweep: {sweep['thresholds']} thresholds x {sweep['recordings']} recordings ({sweep['hours']:.0f} h), "
+            f"OVLP+TAES+SzCORE curves: {sweep['seconds']:.2f} s"
+        )
     doc = {
         "corpus": {"recordings": n_files, "hours": hours, "events": n_events, "seed": args.seed},
         "repeat": args.repeat,
@@ -209,19 +230,41 @@ def _rows(nedc: dict, ours: dict, ts: dict | None, sweep: dict | None) -> list[d
 
     def row(figure, value, unit="s", reference=None, reference_value=None):
         ratio = value / reference_value if reference_value else None
-        return {"benchmark": "scoring", "figure": figure, "value": value, "unit": unit,
-                "reference": reference, "reference_value": reference_value, "ratio": ratio}
+        return {
+            "benchmark": "scoring",
+            "figure": figure,
+            "value": value,
+            "unit": unit,
+            "reference": reference,
+            "reference_value": reference_value,
+            "ratio": ratio,
+        }
 
     rows = [row(f"NEDC {m}, 865 recordings / 128 h", v) for m, v in nedc.items() if m != "all five NEDC"]
-    rows.append(row("all five NEDC metrics, 865 recordings / 128 h", nedc["all five NEDC"],
-                    reference="target of issue 4", reference_value=0.2))
+    rows.append(
+        row(
+            "all five NEDC metrics, 865 recordings / 128 h",
+            nedc["all five NEDC"],
+            reference="target of issue 4",
+            reference_value=0.2,
+        )
+    )
     for m, v in ours.items():
         ref = ts.get(m) if ts else None
-        rows.append(row(f"SzCORE {m.replace('szcore_', '').replace('szcore ', '')}, 865 recordings", v,
-                        reference="timescoring 0.0.7" if ref else None, reference_value=ref))
+        rows.append(
+            row(
+                f"SzCORE {m.replace('szcore_', '').replace('szcore ', '')}, 865 recordings",
+                v,
+                reference="timescoring 0.0.7" if ref else None,
+                reference_value=ref,
+            )
+        )
     if sweep:
-        rows.append(row(f"sweep {sweep['thresholds']} thresholds x {sweep['recordings']} recordings, 3 curves",
-                        sweep["seconds"]))
+        rows.append(
+            row(
+                f"sweep {sweep['thresholds']} thresholds x {sweep['recordings']} recordings, 3 curves", sweep["seconds"]
+            )
+        )
     return rows
 
 

@@ -27,16 +27,16 @@ from pathlib import Path
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
+import numpy as np
+import torch
 
-from seizure.cache import prepare_corpus  # noqa: E402
-from seizure.config import load_config  # noqa: E402
-from seizure.inference import INFERENCE_WINDOW_FACTOR, predict_signals  # noqa: E402
-from seizure.io.corpus import index_tusz  # noqa: E402
-from seizure.synth import generate_corpus  # noqa: E402
-from seizure.training.module import build_module  # noqa: E402
-from seizure.training.data import SeizureDataModule  # noqa: E402
+from seizure.cache import prepare_corpus
+from seizure.config import load_config
+from seizure.inference import INFERENCE_WINDOW_FACTOR, predict_signals
+from seizure.io.corpus import index_tusz
+from seizure.synth import generate_corpus
+from seizure.training.data import SeizureDataModule
+from seizure.training.module import build_module
 
 
 def _loader_rate(dm: SeizureDataModule, workers: int, n_batches: int) -> float:
@@ -110,12 +110,26 @@ def main(argv=None) -> dict:
         entries, _ = prepare_corpus(index_tusz(root), cfg.data.preprocessing, Path(tmp) / "cache")
         train = [e for e in entries if e.meta["split"] == "train"]
         dev = [e for e in entries if e.meta["split"] == "dev"] or train[:1]
-        dm = SeizureDataModule(train, dev, cfg.data.window_s, cfg.data.stride_s, cfg.data.step_s,
-                               cfg.data.label_rule, cfg.train.batch_size, cfg.train.seizure_oversample)
+        dm = SeizureDataModule(
+            train,
+            dev,
+            cfg.data.window_s,
+            cfg.data.stride_s,
+            cfg.data.step_s,
+            cfg.data.label_rule,
+            cfg.train.batch_size,
+            cfg.train.seizure_oversample,
+        )
         net = build_module(cfg, n_channels=22, sfreq=cfg.data.sfreq, pos_weight=1.0).net
         day = np.random.default_rng(0).standard_normal((22, int(86400 * cfg.data.sfreq)), dtype=np.float32)
-        samples: dict[str, list[float]] = {"loader_w0": [], "loader_w1": [], "loader_w2": [], "train": [], "infer": [],
-                                           "day_s": []}
+        samples: dict[str, list[float]] = {
+            "loader_w0": [],
+            "loader_w1": [],
+            "loader_w2": [],
+            "train": [],
+            "infer": [],
+            "day_s": [],
+        }
         for _ in range(args.repeats):  # alternate the sides within each repeat
             samples["loader_w0"].append(_loader_rate(dm, 0, args.batches))
             samples["train"].append(_train_rate(net, dm, max(4, args.batches // 4)))
@@ -126,21 +140,61 @@ def main(argv=None) -> dict:
                 samples["day_s"].append(_day_seconds(net.eval(), day, cfg))
     med = {k: statistics.median(v) for k, v in samples.items()}
     rows = [
-        {"benchmark": "training", "figure": f"loader, num_workers={w}", "value": med[f"loader_w{w}"],
-         "unit": "windows/s", "reference": "model consumption in training", "reference_value": med["train"],
-         "ratio": med[f"loader_w{w}"] / med["train"]}
+        {
+            "benchmark": "training",
+            "figure": f"loader, num_workers={w}",
+            "value": med[f"loader_w{w}"],
+            "unit": "windows/s",
+            "reference": "model consumption in training",
+            "reference_value": med["train"],
+            "ratio": med[f"loader_w{w}"] / med["train"],
+        }
         for w in (0, 1, 2)
     ]
-    rows.append({"benchmark": "training", "figure": "model consumption (fwd+bwd+step)", "value": med["train"],
-                 "unit": "windows/s", "reference": None, "reference_value": None, "ratio": None})
-    rows.append({"benchmark": "inference", "figure": "whole-recording scoring", "value": med["infer"],
-                 "unit": "x real time", "reference": None, "reference_value": None, "ratio": None})
-    rows.append({"benchmark": "inference", "figure": "one 24-h recording scored (22 channels, 100 Hz)",
-                 "value": med["day_s"], "unit": "s", "reference": "issue 5 target (a day in under 5 s)",
-                 "reference_value": 5.0, "ratio": med["day_s"] / 5.0})
-    rows.append({"benchmark": "inference", "figure": "one 24-h recording scored, speed", "value": 86400.0 / med["day_s"],
-                 "unit": "x real time", "reference": "issue 5 target", "reference_value": 20_000.0,
-                 "ratio": 86400.0 / med["day_s"] / 20_000.0})
+    rows.append(
+        {
+            "benchmark": "training",
+            "figure": "model consumption (fwd+bwd+step)",
+            "value": med["train"],
+            "unit": "windows/s",
+            "reference": None,
+            "reference_value": None,
+            "ratio": None,
+        }
+    )
+    rows.append(
+        {
+            "benchmark": "inference",
+            "figure": "whole-recording scoring",
+            "value": med["infer"],
+            "unit": "x real time",
+            "reference": None,
+            "reference_value": None,
+            "ratio": None,
+        }
+    )
+    rows.append(
+        {
+            "benchmark": "inference",
+            "figure": "one 24-h recording scored (22 channels, 100 Hz)",
+            "value": med["day_s"],
+            "unit": "s",
+            "reference": "issue 5 target (a day in under 5 s)",
+            "reference_value": 5.0,
+            "ratio": med["day_s"] / 5.0,
+        }
+    )
+    rows.append(
+        {
+            "benchmark": "inference",
+            "figure": "one 24-h recording scored, speed",
+            "value": 86400.0 / med["day_s"],
+            "unit": "x real time",
+            "reference": "issue 5 target",
+            "reference_value": 20_000.0,
+            "ratio": 86400.0 / med["day_s"] / 20_000.0,
+        }
+    )
     doc = {"name": "training", "params": vars(args), "samples": samples, "rows": rows}
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

@@ -11,9 +11,8 @@ from seizure.config import ConfigError
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from seizure_app.commands import COMMANDS
-
     from seizure import __version__
+    from seizure_app.commands import COMMANDS
 
     p = argparse.ArgumentParser(prog="seizure", description="Seizure detection in scalp EEG (TUSZ format).")
     p.add_argument("--version", action="version", version=f"seizure {__version__}")

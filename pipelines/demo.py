@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 import shutil
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
-from seizure_app.train import train
 from seizure.config import Config
 from seizure.synth import generate_corpus
 from seizure.synth.corpus import GENERATOR_VERSION
+from seizure_app.train import train
 
 __all__ = ["ensure_corpus", "demo"]
 
@@ -33,7 +33,9 @@ def ensure_corpus(cfg: Config, progress: Callable[[int, int], None] | None = Non
         shutil.rmtree(root / "edf", ignore_errors=True)
         manifest.unlink()
     if root.exists() and any(root.iterdir()):
-        raise FileExistsError(f"{root}: exists and is not a synthetic corpus made by `seizure synth`; not overwriting it")
+        raise FileExistsError(
+            f"{root}: exists and is not a synthetic corpus made by `seizure synth`; not overwriting it"
+        )
     say(f"generating synthetic TUSZ corpus at {root} ({cfg.synth.n_patients} patients, {cfg.synth.hours} h)...")
     return generate_corpus(root, **wanted, jobs=max(1, cfg.data.jobs), progress=progress)
 

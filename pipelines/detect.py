@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable
 
+from seizure._validation import SeizureError
 from seizure.detection import (
     OPERATING_POINT_FILE,
     Detector,
@@ -19,12 +20,11 @@ from seizure.detection import (
     stream_probabilities,
     write_manifest,
 )
-from seizure._validation import SeizureError
 from seizure.io.annotations import AnnotationError
 from seizure.io.corpus import SPLITS
 from seizure.io.edf import read_header
-from seizure.storage import new_run_folder
 from seizure.postprocess import DEFAULT_GRID, EventDetector, PostprocessError
+from seizure.storage import new_run_folder
 
 __all__ = ["detect", "fit_operating_point", "resolve_inputs", "default_out_dir"]
 
@@ -205,8 +205,14 @@ def fit_operating_point(
                 raise AnnotationError(f"{edf}: no reference annotation beside the EDF (the fit needs one)")
             base = done
             p, info = stream_probabilities(
-                edf, detector.net, detector.steps, detector.step_s, detector.window_steps, duration=ref.duration,
-                chunk_s=chunk_s, progress=(lambda s, t, b=base: progress(min(b + s, total), total)) if progress else None,
+                edf,
+                detector.net,
+                detector.steps,
+                detector.step_s,
+                detector.window_steps,
+                duration=ref.duration,
+                chunk_s=chunk_s,
+                progress=(lambda s, t, b=base: progress(min(b + s, total), total)) if progress else None,
             )
             done = base + info["duration_s"]
         except RECORDING_ERRORS as exc:
@@ -218,14 +224,25 @@ def fit_operating_point(
         durations.append(ref.duration)
         names.append(edf.stem)
     fitted = EventDetector(detector.step_s).fit(
-        probs, refs, durations, target_fa_per_24h, target_sensitivity, metric, {**DEFAULT_GRID, **(grid or {})},
+        probs,
+        refs,
+        durations,
+        target_fa_per_24h,
+        target_sensitivity,
+        metric,
+        {**DEFAULT_GRID, **(grid or {})},
         selection="fewest_false_alarms",
     )
     if out is None:
         src = Path(str(model))
         out = src / OPERATING_POINT_FILE if src.is_dir() else Path(OPERATING_POINT_FILE)
-    out = fitted.save(out, chosen_by="seizure detect --fit", recordings=names, errors=errors,
-                      split=inputs[0] if len(inputs) == 1 and inputs[0] in SPLITS else "given recordings")
+    out = fitted.save(
+        out,
+        chosen_by="seizure detect --fit",
+        recordings=names,
+        errors=errors,
+        split=inputs[0] if len(inputs) == 1 and inputs[0] in SPLITS else "given recordings",
+    )
     doc = {"postprocess": fitted.to_dict(), "fit": fitted.fit_info_, "errors": errors, "path": str(out)}
     run_id = detector.info.get("run_id")
     doc["logged_to"] = None
@@ -235,8 +252,7 @@ def fit_operating_point(
         try:
             log_report(run_id, [out], detector.info.get("tracking_uri") or tracking_uri, artifact_path=None)
             doc["logged_to"] = run_id
-        except Exception as exc:  # the file is written; say why it is not in MLflow
+        except Exception as exc:  # noqa: BLE001 - the file is written; say why it is not in MLflow
             logger.warning("operating point not logged to MLflow run %s: %s", run_id, exc)
             doc["log_error"] = f"{type(exc).__name__}: {exc}"
     return doc
-

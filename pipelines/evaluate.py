@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
@@ -73,8 +73,9 @@ def _settings(cfg: Config) -> EventDetector:
 def fit_on_dev(dev_probs: Sequence[np.ndarray], dev: list[CachedRecording], cfg: Config) -> EventDetector:
     """The configured post-processing with its threshold fitted on dev to ``postprocess.target_fa_per_24h``
     (OVLP; the median threshold of the best-sensitivity plateau)."""
-    return _settings(cfg).fit(dev_probs, refs_of(dev), [e.duration for e in dev],
-                              target_fa_per_24h=cfg.postprocess.target_fa_per_24h)
+    return _settings(cfg).fit(
+        dev_probs, refs_of(dev), [e.duration for e in dev], target_fa_per_24h=cfg.postprocess.target_fa_per_24h
+    )
 
 
 def evaluate_detector(
@@ -147,8 +148,13 @@ def evaluate_model(net, by_split: dict, exclusions: list, cfg: Config, run_dir: 
     with torch.no_grad():
         model_det = fit_on_dev(model_probs(net, dev, cfg), dev, cfg)
         res_model = evaluate_detector("model", model_det, model_probs(net, evl, cfg), evl, run_dir)
-    base_det = fit_baseline(baseline_probs(dev, cfg), refs_of(dev), [e.duration for e in dev], _settings(cfg),
-                            cfg.postprocess.target_fa_per_24h)
+    base_det = fit_baseline(
+        baseline_probs(dev, cfg),
+        refs_of(dev),
+        [e.duration for e in dev],
+        _settings(cfg),
+        cfg.postprocess.target_fa_per_24h,
+    )
     res_base = evaluate_detector("baseline", base_det, baseline_probs(evl, cfg), evl, run_dir)
     model_det.save(run_dir / OPERATING_POINT_FILE, chosen_by="training", split="dev")
     doc["data"] = {
@@ -234,8 +240,8 @@ def evaluate_run(run_dir: str | Path, cfg: Config | None = None, out_dir: str | 
         The metrics document (as training writes it), carrying over ``run_id``, ``tracking_uri``,
         ``config_hash``, ``model`` and ``train`` from the run's ``metrics.json``.
     """
-    from seizure_app.prepare import prepare
     from seizure.detection.model import load_detector
+    from seizure_app.prepare import prepare
 
     run_dir = resolve_run_dir(run_dir)
     cfg = cfg if cfg is not None else run_config(run_dir)

@@ -6,8 +6,8 @@ import csv
 import io
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from seizure.cache import CachedRecording, prepare_corpus, steps_dir
 from seizure.config import Config
@@ -71,7 +71,11 @@ def prepare(
     """
     recordings, skipped = scan_corpus(cfg.data.root, layout=layout, headers=True)
     entries, failed = prepare_corpus(
-        recordings, cfg.data.preprocessing, cfg.data.cache_dir, jobs=cfg.data.jobs, progress=progress,
+        recordings,
+        cfg.data.preprocessing,
+        cfg.data.cache_dir,
+        jobs=cfg.data.jobs,
+        progress=progress,
         label_step_s=cfg.data.step_s,
     )
     exclusions = skipped + failed

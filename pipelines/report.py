@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from seizure.detection import MANIFEST
 from seizure.report import ReportInput, build_report, input_from_detections, input_from_run
@@ -21,7 +21,7 @@ def _run_tags(run_id: str, uri: str) -> dict:
 
     try:
         return run_info(run_id, uri).get("tags", {})
-    except Exception as exc:  # unreachable store or unknown run: the report says "n/a"
+    except Exception as exc:  # noqa: BLE001 - unreachable store or unknown run: the report says "n/a"
         logger.warning("MLflow run %s not readable at %s: %s", run_id, uri or "(default)", exc)
         return {}
 
@@ -41,8 +41,8 @@ def _local_run_dir(run_id: str, runs_dir: Path, uri: str) -> Path | None:
 
 def _from_mlflow(run_id: str, work: Path, uri: str, say) -> ReportInput:
     """Re-run the logged model on the eval split listed in the run's artifacts."""
-    from seizure_app.detect import detect
     from seizure.tracking import download_run_artifacts
+    from seizure_app.detect import detect
 
     art = work / "artifacts"
     art.mkdir(parents=True, exist_ok=True)
@@ -59,8 +59,13 @@ def _from_mlflow(run_id: str, work: Path, uri: str, say) -> ReportInput:
     return inp
 
 
-def resolve_target(target: str, runs_dir: str | Path = "runs", tracking_uri: str = "",
-                   work_dir: str | Path | None = None, say: Callable[[str], None] = print) -> tuple[ReportInput, Path]:
+def resolve_target(
+    target: str,
+    runs_dir: str | Path = "runs",
+    tracking_uri: str = "",
+    work_dir: str | Path | None = None,
+    say: Callable[[str], None] = print,
+) -> tuple[ReportInput, Path]:
     """Report input and default output folder for a run folder, detection folder or MLflow run id.
 
     Raises
@@ -74,9 +79,13 @@ def resolve_target(target: str, runs_dir: str | Path = "runs", tracking_uri: str
             return input_from_run(p), p
         if (p / MANIFEST).is_file():
             return input_from_detections(p), p
-        raise FileNotFoundError(f"{p}: neither a training run folder (metrics.json) nor a detection folder ({MANIFEST})")
+        raise FileNotFoundError(
+            f"{p}: neither a training run folder (metrics.json) nor a detection folder ({MANIFEST})"
+        )
     if p.exists() or "/" in target:
-        raise FileNotFoundError(f"{target}: not a folder (expected a run folder, a detection folder or an MLflow run id)")
+        raise FileNotFoundError(
+            f"{target}: not a folder (expected a run folder, a detection folder or an MLflow run id)"
+        )
     local = _local_run_dir(target, Path(runs_dir), tracking_uri)
     if local is not None:
         return input_from_run(local), local
@@ -129,7 +138,7 @@ def report(
         try:
             log_report(run_id, [p for p in (paths["html"], paths["json"], paths["pdf"]) if p], uri, folder)
             paths["logged_to"] = run_id
-        except Exception as exc:  # files are written; say why they are not in MLflow
+        except Exception as exc:  # noqa: BLE001 - files are written; say why they are not in MLflow
             logger.warning("report not logged to MLflow run %s: %s", run_id, exc)
             paths["log_error"] = f"{type(exc).__name__}: {exc}"
     return paths

@@ -10,12 +10,12 @@ wrong score.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
-from seizure.io.text import read_text
 from seizure.io.annotations import EVENTS_SUFFIX, Annotation, AnnotationError, read_annotations, recording_name
 from seizure.io.references import subject_of
+from seizure.io.text import read_text
 from seizure.scoring import (
     DEFAULT_METRICS,
     EPOCH_S,
@@ -180,9 +180,7 @@ def pair_files(
     ref_entries, ref_is_list = _entries(ref)
     hyp_entries, hyp_is_list = _entries(hyp)
     if not ref_entries:
-        raise ScoreFileNotFound(
-            f"{ref}: no reference annotation file ({', '.join('*' + s for s in SCORED_SUFFIXES)})"
-        )
+        raise ScoreFileNotFound(f"{ref}: no reference annotation file ({', '.join('*' + s for s in SCORED_SUFFIXES)})")
     by_line = ref_is_list and hyp_is_list
     if by_line:
         if len(ref_entries) != len(hyp_entries):
@@ -269,7 +267,11 @@ def score_files(
     metrics = check_metrics(metrics)
     pairs, paths = pair_files(ref, hyp, missing_hyp_as_empty, tolerance)
     return score_corpus(
-        pairs, metrics, subjects=[subject_of(p) for p in paths], epoch_s=epoch_s, szcore=szcore,
+        pairs,
+        metrics,
+        subjects=[subject_of(p) for p in paths],
+        epoch_s=epoch_s,
+        szcore=szcore,
         tolerance=tolerance,
     )
 
@@ -283,7 +285,7 @@ _TITLES = {
     "dpalign": "NEDC DPALIGN (label-sequence alignment)",
     "ira": "NEDC IRA (Cohen's kappa on {epoch_s:g} s epochs)",
     "szcore_event": f"SzCORE event scoring (timescoring defaults: -{_SZ.tolerance_start:g} s/+{_SZ.tolerance_end:g} s, "
-                    f"merge < {_SZ.min_duration_between_events:g} s, split > {_SZ.max_event_duration:g} s)",
+    f"merge < {_SZ.min_duration_between_events:g} s, split > {_SZ.max_event_duration:g} s)",
     "szcore_sample": f"SzCORE sample scoring ({_SZ.sample_fs:g} Hz label masks; counts are seconds)",
 }
 
@@ -313,13 +315,18 @@ def format_scores(doc: dict, epoch_s: float = EPOCH_S) -> str:
     """
     hours = doc["total_duration_s"] / 3600
     lines = [f"{doc['n_files']} files, {hours:.2f} h ({doc['total_duration_s']:.0f} s); FA/24h over all files", ""]
-    head = (f"  {'':<5} {'Targets':>10} {'Hits':>10} {'Misses':>10} {'False al.':>10} {'Sens.':>8} "
-            f"{'Spec.':>8} {'Prec.':>8} {'F1':>6} {'FA/24h':>10}")
+    head = (
+        f"  {'':<5} {'Targets':>10} {'Hits':>10} {'Misses':>10} {'False al.':>10} {'Sens.':>8} "
+        f"{'Spec.':>8} {'Prec.':>8} {'F1':>6} {'FA/24h':>10}"
+    )
     for metric, res in doc["metrics"].items():
         lines.append(_TITLES.get(metric, metric).format(epoch_s=epoch_s))
         if metric == "ira":
-            lines.append("  " + "  ".join(f"{lab.upper()} kappa {_num(res[lab]['kappa'], '.4f')}" for lab in LABELS)
-                         + f"  multi-class kappa {_num(res['multi_class_kappa'], '.4f')}")
+            lines.append(
+                "  "
+                + "  ".join(f"{lab.upper()} kappa {_num(res[lab]['kappa'], '.4f')}" for lab in LABELS)
+                + f"  multi-class kappa {_num(res['multi_class_kappa'], '.4f')}"
+            )
         elif metric.startswith("szcore"):
             ps = res["per_subject"]
             lines.append(
@@ -328,10 +335,15 @@ def format_scores(doc: dict, epoch_s: float = EPOCH_S) -> str:
                 f"F1 {_num(res['f1'], '.4f')}  FP/24h {_num(res['fp_per_24h'])}"
             )
             lines.append(
-                "  per subject: " + "  ".join(
+                "  per subject: "
+                + "  ".join(
                     f"{name} {_num(ps[key + '_mean'], '.4f')} +- {_num(ps[key + '_std'], '.4f')}"
-                    for name, key in (("sensitivity", "sensitivity"), ("precision", "precision"),
-                                      ("F1", "f1"), ("FP/24h", "fp_per_24h"))
+                    for name, key in (
+                        ("sensitivity", "sensitivity"),
+                        ("precision", "precision"),
+                        ("F1", "f1"),
+                        ("FP/24h", "fp_per_24h"),
+                    )
                 )
             )
         else:

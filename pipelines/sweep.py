@@ -24,10 +24,10 @@ from pathlib import Path
 
 import yaml
 
-from seizure_app.train import train
 from seizure.config import Config, ConfigError, load_config
-from seizure.tracking import Tracker
 from seizure.storage import new_run_folder
+from seizure.tracking import Tracker
+from seizure_app.train import train
 
 __all__ = ["parse_grid", "load_experiment", "sweep", "results_table"]
 
@@ -84,7 +84,9 @@ def load_experiment(path: str | Path) -> tuple[str, list[str], list[tuple[str, l
         raise ConfigError(f"{path}: cannot read experiment file ({exc.strerror})") from exc
     unknown = set(doc) - {"description", "base", "grid", "variants"}
     if unknown:
-        raise ConfigError(f"{path}: unknown experiment field(s) {sorted(unknown)}; expected description, base, grid, variants")
+        raise ConfigError(
+            f"{path}: unknown experiment field(s) {sorted(unknown)}; expected description, base, grid, variants"
+        )
     base = [o for k, v in (doc.get("base") or {}).items() for o in _expand(k, v)]
     variants: list[tuple[str, list[str]]] = []
     grid = doc.get("grid") or {}
@@ -99,7 +101,9 @@ def load_experiment(path: str | Path) -> tuple[str, list[str], list[tuple[str, l
     for i, item in enumerate(doc.get("variants") or []):
         if not isinstance(item, dict) or "name" not in item:
             raise ConfigError(f"{path}: variants[{i}] needs a 'name' and 'overrides'")
-        variants.append((str(item["name"]), [o for k, v in (item.get("overrides") or {}).items() for o in _expand(k, v)]))
+        variants.append(
+            (str(item["name"]), [o for k, v in (item.get("overrides") or {}).items() for o in _expand(k, v)])
+        )
     if not variants:
         raise ConfigError(f"{path}: an experiment needs a 'grid' or 'variants'")
     return str(doc.get("description", "")), base, variants
@@ -151,9 +155,19 @@ def sweep(
     first = configs[0][1]
     out_dir = new_run_folder(first.output_dir, prefix="sweep-")
     result: dict = {"children": []}
-    with Tracker(first.tracking.uri, first.tracking.experiment, run_name=f"sweep-{Path(experiment).stem if experiment else 'grid'}") as parent:
-        parent.set_tags({"sweep.size": len(configs), "sweep.description": description[:500],
-                         "sweep.experiment": str(experiment or ""), "sweep.grid": " ".join(grid or [])})
+    with Tracker(
+        first.tracking.uri,
+        first.tracking.experiment,
+        run_name=f"sweep-{Path(experiment).stem if experiment else 'grid'}",
+    ) as parent:
+        parent.set_tags(
+            {
+                "sweep.size": len(configs),
+                "sweep.description": description[:500],
+                "sweep.experiment": str(experiment or ""),
+                "sweep.grid": " ".join(grid or []),
+            }
+        )
         result["parent_run_id"] = parent.run_id
         for i, (name, cfg) in enumerate(configs, 1):
             say(f"[{i}/{len(configs)}] {name}")
@@ -162,8 +176,13 @@ def sweep(
             row = {"variant": name, "run_id": doc["run_id"]}
             for m in ("ovlp", "taes"):
                 seiz = metrics[m]["seiz"]
-                row.update({f"{m}_sensitivity": seiz["sensitivity"], f"{m}_specificity": seiz.get("specificity"),
-                            f"{m}_fa_per_24h": seiz["fa_per_24h"]})
+                row.update(
+                    {
+                        f"{m}_sensitivity": seiz["sensitivity"],
+                        f"{m}_specificity": seiz.get("specificity"),
+                        f"{m}_fa_per_24h": seiz["fa_per_24h"],
+                    }
+                )
             result["children"].append(row)
         md = (f"{description}\n\n" if description else "") + results_table(result["children"])
         (out_dir / "results.md").write_text(md)

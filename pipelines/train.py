@@ -21,16 +21,16 @@ import torch
 import yaml
 from lightning.pytorch.callbacks import ModelCheckpoint
 
-from seizure_app.evaluate import evaluate_model
-from seizure_app.prepare import prepare
 from seizure._validation import SeizureError
 from seizure.config import Config, config_hash, flatten, load_config, to_dict
 from seizure.io.corpus import CorpusError
-from seizure.tracking import MlflowEpochCallback, NullTracker, Tracker, git_commit, global_rank, run_info
-from seizure.training.data import SeizureDataModule
-from seizure.training.callbacks import build_callbacks
-from seizure.training.module import build_module
 from seizure.storage import new_run_folder
+from seizure.tracking import MlflowEpochCallback, NullTracker, Tracker, git_commit, global_rank, run_info
+from seizure.training.callbacks import build_callbacks
+from seizure.training.data import SeizureDataModule
+from seizure.training.module import build_module
+from seizure_app.evaluate import evaluate_model
+from seizure_app.prepare import prepare
 
 __all__ = ["train", "resume_target", "RunError"]
 
@@ -170,9 +170,17 @@ def train(
 
     L.seed_everything(cfg.train.seed, workers=True, verbose=False)
     dm = SeizureDataModule(
-        by_split["train"], by_split["dev"], cfg.data.window_s, cfg.data.stride_s, cfg.data.step_s,
-        cfg.data.label_rule, cfg.train.batch_size, cfg.train.seizure_oversample, cfg.train.num_workers,
-        cfg.train.seed, patient_balance=cfg.train.patient_balance,
+        by_split["train"],
+        by_split["dev"],
+        cfg.data.window_s,
+        cfg.data.stride_s,
+        cfg.data.step_s,
+        cfg.data.label_rule,
+        cfg.train.batch_size,
+        cfg.train.seizure_oversample,
+        cfg.train.num_workers,
+        cfg.train.seed,
+        patient_balance=cfg.train.patient_balance,
     )
     pos = dm.positive_fraction()
     pos_weight = _pos_weight(cfg, pos)
@@ -185,8 +193,11 @@ def train(
 
     run_name = f"{cfg.model.name}-{cfg.model.rnn}-{run_dir.name}"
     rank = global_rank()
-    tracker = Tracker(cfg.tracking.uri, cfg.tracking.experiment, run_name, resume, parent_run_id) if rank == 0 \
+    tracker = (
+        Tracker(cfg.tracking.uri, cfg.tracking.experiment, run_name, resume, parent_run_id)
+        if rank == 0
         else NullTracker()
+    )
     with tracker as tr, _sigterm_as_interrupt():
         say(f"MLflow run {tr.run_id} at {tr.uri}")
         if not resume:

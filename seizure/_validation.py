@@ -108,8 +108,9 @@ def check_type(value: Any, types: type | tuple[type, ...], name: str, error: typ
     if isinstance(value, bool):
         ok = bool in types or object in types
     else:
-        ok = any(_is_integer(value) if t is int else _is_number(value) if t is float else isinstance(value, t)
-                 for t in types)
+        ok = any(
+            _is_integer(value) if t is int else _is_number(value) if t is float else isinstance(value, t) for t in types
+        )
     if ok:
         return value
     expected = " or ".join(_TYPE_NAMES.get(t, f"a {t.__name__}") for t in types)

@@ -11,7 +11,7 @@ split, at the configured post-processing settings).
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from scipy.signal import butter, sosfiltfilt

@@ -28,15 +28,15 @@ import mmap
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
-from seizure._validation import SeizureError
 from seizure._hashing import config_hash
+from seizure._validation import SeizureError
 from seizure.io.corpus import Recording, recording_annotations
 from seizure.io.edf import EdfReader
 from seizure.labels import RULES, label_runs, step_labels
@@ -285,7 +285,9 @@ def prepare_recording(
         seizures = ann.recording_seizures()
         labels = {"step_s": label_step_s}
         for rule in RULES:
-            labels[rule] = label_runs(step_labels([(e.start, e.stop) for e in seizures], header.duration, label_step_s, rule))
+            labels[rule] = label_runs(
+                step_labels([(e.start, e.stop) for e in seizures], header.duration, label_step_s, rule)
+            )
         meta = {
             "format": FORMAT, "key": rec.key, "bname": rec.bname, "split": rec.split, "subject": rec.subject,
             "session": rec.session, "montage": rec.montage, "layout": rec.layout, "edf": rec.edf,

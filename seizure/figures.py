@@ -14,8 +14,8 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
 __all__ = ["RC", "plt", "png_bytes", "png_b64", "save_png", "timeline_figure", "timeline_png"]
 
@@ -132,8 +132,7 @@ def timeline_figure(
                     ax.axhline(thresholds[name], color=color, ls=":", lw=0.8, label=f"{name} threshold")
             ax.plot([], [], lw=4, color=color, label=f"{name} detections")
             for a, b in hyps.get(name, []):
-                ax.plot([a / scale, b / scale], [1.04 + 0.05 * k] * 2, color=color, lw=4,
-                        solid_capstyle="butt")
+                ax.plot([a / scale, b / scale], [1.04 + 0.05 * k] * 2, color=color, lw=4, solid_capstyle="butt")
         if refs:
             ax.plot([], [], color="tab:red", alpha=0.3, lw=6, label="reference seizure")
         ax.set_ylim(0, 1.15 + 0.05 * len(set(probs) | set(hyps)))
@@ -169,5 +168,3 @@ def timeline_png(title, step_s, probs, thresholds, refs, hyps) -> str:
         The PNG file content, base64-encoded.
     """
     return png_b64(timeline_figure(title, step_s, probs, thresholds, refs, hyps))
-
-

@@ -11,7 +11,14 @@ import numpy as np
 import torch
 from torch import nn
 
-__all__ = ["WindowScheduler", "predict_signals", "window_plan", "batch_windows", "BATCH_STEPS", "INFERENCE_WINDOW_FACTOR"]
+__all__ = [
+    "WindowScheduler",
+    "predict_signals",
+    "window_plan",
+    "batch_windows",
+    "BATCH_STEPS",
+    "INFERENCE_WINDOW_FACTOR",
+]
 
 #: Whole recordings are scored in windows this many times the training window (more context for
 #: the recurrent layers, fewer edges); shared by evaluation and ``seizure detect``.
@@ -112,8 +119,15 @@ class WindowScheduler:
         Windows per forward pass (default: :func:`seizure.inference.batch_windows`).
     """
 
-    def __init__(self, net: nn.Module, n_steps: int, samples_per_step: int, window_steps: int,
-                 margin_steps: int | None = None, batch_size: int | None = None) -> None:
+    def __init__(
+        self,
+        net: nn.Module,
+        n_steps: int,
+        samples_per_step: int,
+        window_steps: int,
+        margin_steps: int | None = None,
+        batch_size: int | None = None,
+    ) -> None:
         self.net = net.eval()
         self.n = max(int(n_steps), 0)
         self.sps = int(samples_per_step)
@@ -181,7 +195,6 @@ class WindowScheduler:
         if x.shape[1] < b - a:  # the signal came out a few samples short: pad with zeros
             x = np.pad(x, ((0, 0), (0, b - a - x.shape[1])))
         return np.ascontiguousarray(x, dtype=np.float32)
-
 
 
 def predict_signals(

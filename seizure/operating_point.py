@@ -15,8 +15,9 @@ recordings takes seconds. The figures are the same as scoring each recording's
 from __future__ import annotations
 
 import itertools
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -60,7 +61,7 @@ class CurveError(SeizureError):
 
 
 def candidate_thresholds(
-    probs: list[np.ndarray], detector: "EventDetector", n: int = 60, fixed: Sequence[float] = FIXED_THRESHOLDS
+    probs: list[np.ndarray], detector: EventDetector, n: int = 60, fixed: Sequence[float] = FIXED_THRESHOLDS
 ) -> np.ndarray:
     """Thresholds spread over the quantiles of the smoothed scores (plus a fixed grid).
 
@@ -102,7 +103,7 @@ class _Prepared:
     ref_spans: Spans  # reference seizures for SzCORE
 
 
-def _prepare(probs, refs, durations, detector: "EventDetector") -> _Prepared:
+def _prepare(probs, refs, durations, detector: EventDetector) -> _Prepared:
     if not (len(probs) == len(refs) == len(durations)):
         raise CurveError(
             f"probs, refs and durations must have one entry per recording, got "
@@ -114,7 +115,7 @@ def _prepare(probs, refs, durations, detector: "EventDetector") -> _Prepared:
     first = np.concatenate([[0], np.cumsum(sizes + 1)[:-1]]).astype(np.int64)
     scores = np.full(int(sizes.sum() + len(sizes)), -np.inf)
     for s, a in zip(smoothed, first):
-        scores[a:a + s.size] = s
+        scores[a : a + s.size] = s
     segs = [[(s, e) for s, e, lab in label_track(ref, d) if lab == SEIZ] for ref, d in zip(refs, durations)]
     counts = np.array([len(s) for s in segs], dtype=np.int64)
     flat = [x for s in segs for x in s]
@@ -130,7 +131,7 @@ def _prepare(probs, refs, durations, detector: "EventDetector") -> _Prepared:
     )
 
 
-def _detect(prep: _Prepared, detector: "EventDetector", threshold: float) -> Spans:
+def _detect(prep: _Prepared, detector: EventDetector, threshold: float) -> Spans:
     """Events of every recording at ``threshold``, as ``detector.predict`` finds them."""
     s = detector.to_dict()
     mask = np.concatenate([[False], prep.scores >= threshold, [False]])
@@ -177,13 +178,16 @@ def _score(prep: _Prepared, hyp: Spans, metric: str, szcore: SzcoreParams) -> tu
     """``(targets, hits, misses, false_alarms)`` of the SEIZ row, and the duration (s)."""
     n_files = len(prep.durations)
     if metric == "ovlp":
-        rows = ovlp_intervals(
-            prep.ref_file, prep.ref_start, prep.ref_stop, hyp.file, hyp.start, hyp.stop, n_files
-        )
+        rows = ovlp_intervals(prep.ref_file, prep.ref_start, prep.ref_stop, hyp.file, hyp.start, hyp.stop, n_files)
     elif metric in ("taes", "taes_exact"):
         h_ptr = np.searchsorted(hyp.file, np.arange(n_files + 1), side="left")
         rows = taes_intervals(
-            prep.ref_ptr, prep.ref_start, prep.ref_stop, h_ptr, hyp.start, hyp.stop,
+            prep.ref_ptr,
+            prep.ref_start,
+            prep.ref_stop,
+            h_ptr,
+            hyp.start,
+            hyp.stop,
             exact=metric == "taes_exact",
         )
     else:
@@ -218,7 +222,7 @@ def operating_curves(
     probs: list[np.ndarray],
     refs: list[list[Event]],
     durations: list[float],
-    detector: "EventDetector",
+    detector: EventDetector,
     thresholds: np.ndarray | None = None,
     metrics: Sequence[str] = ("ovlp", "taes", "szcore"),
     szcore: SzcoreParams = SzcoreParams(),
@@ -268,7 +272,7 @@ def sweep(
     probs: list[np.ndarray],
     refs: list[list[Event]],
     durations: list[float],
-    detector: "EventDetector",
+    detector: EventDetector,
     thresholds: np.ndarray,
     metric: str = "ovlp",
 ) -> list[dict]:
@@ -381,9 +385,7 @@ def auc_up_to(curve: list[dict], max_fa_per_24h: float) -> float | None:
     return area / max_fa_per_24h
 
 
-def curve_summary(
-    curve: list[dict], max_fa_per_24h: float = 10.0, fa_levels: Sequence[float] = FA_LEVELS
-) -> dict:
+def curve_summary(curve: list[dict], max_fa_per_24h: float = 10.0, fa_levels: Sequence[float] = FA_LEVELS) -> dict:
     """``{"auc": auc_up_to(curve, max_fa), "max_fa_per_24h": max_fa, "sensitivity_at":
     sensitivity_at(curve, fa_levels)}``.
 
@@ -418,7 +420,7 @@ def sweep_postprocessing(
     probs: list[np.ndarray],
     refs: list[list[Event]],
     durations: list[float],
-    detector: "EventDetector",
+    detector: EventDetector,
     grid: Mapping[str, Sequence[float]],
     thresholds: np.ndarray | None = None,
     metrics: Sequence[str] = ("ovlp", "taes", "szcore"),
@@ -464,4 +466,3 @@ def sweep_postprocessing(
             }
         )
     return out
-

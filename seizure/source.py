@@ -20,9 +20,9 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
 
 import numpy as np
 
@@ -88,8 +88,9 @@ class ChannelPlan:
         return [f"{a}-{b}" for a, b in self.pairs]
 
 
-def plan_channels(ch_names: list[str], source: str | os.PathLike = "<recording>",
-                  montage: str | None = None) -> ChannelPlan:
+def plan_channels(
+    ch_names: list[str], source: str | os.PathLike = "<recording>", montage: str | None = None
+) -> ChannelPlan:
     """Map the channel labels of a recording onto the TCP montage.
 
     Parameters
@@ -381,7 +382,10 @@ class RecordingSource:
         return float(sfreq), k
 
     def preprocess_chunked(
-        self, steps: list[dict], sink: Callable[[int, np.ndarray], None], chunk_s: float = 300.0,
+        self,
+        steps: list[dict],
+        sink: Callable[[int, np.ndarray], None],
+        chunk_s: float = 300.0,
         margin_s: float = 30.0,
     ) -> tuple[float, int]:
         """Like :meth:`preprocess`, in chunks of ``chunk_s`` seconds processed with ``margin_s``
@@ -450,7 +454,7 @@ class RecordingSource:
             if t1 >= self.duration:
                 hi = min(processed.shape[1], lo + total_out - emitted)
             k = self._rows_per_pair(processed, steps)
-            block = np.ascontiguousarray(processed[:, lo:max(hi, lo)], dtype=np.float32)
+            block = np.ascontiguousarray(processed[:, lo : max(hi, lo)], dtype=np.float32)
             if not np.isfinite(block).all():
                 raise StepError(f"non-finite (NaN or infinite) values near {t0:.0f} s")
             sink(emitted, block)

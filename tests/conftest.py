@@ -6,19 +6,29 @@ os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 os.environ.setdefault("MPLBACKEND", "Agg")
 
-import datetime  # noqa: E402
-import json  # noqa: E402
-from pathlib import Path  # noqa: E402
+import datetime
+import json
+from pathlib import Path
 
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
+import numpy as np
+import pytest
 
 #: The 19 electrodes of the TCP montage plus the ears, as TUSZ files have them.
 ELECTRODES = ("FP1", "F7", "T3", "T5", "O1", "FP2", "F8", "T4", "T6", "O2", "A1", "A2", "C3", "CZ", "C4",
               "F3", "P3", "F4", "P4")  # fmt: skip
 #: Network of the tiny run folder (detection mechanics, not accuracy).
-TINY_NET = {"n_channels": 22, "sfreq": 100.0, "step_s": 1.0, "rnn": "lstm", "conv_channels": [4, 8], "kernel_size": 7,
-            "hidden_size": 8, "num_layers": 1, "bidirectional": True, "dropout": 0.0}
+TINY_NET = {
+    "n_channels": 22,
+    "sfreq": 100.0,
+    "step_s": 1.0,
+    "rnn": "lstm",
+    "conv_channels": [4, 8],
+    "kernel_size": 7,
+    "hidden_size": 8,
+    "num_layers": 1,
+    "bidirectional": True,
+    "dropout": 0.0,
+}
 
 
 def _write_tusz_edf(path, sfreq=250.0, seconds=120, flat=(), seizure=(30.0, 60.0), seed=3, reference=True):

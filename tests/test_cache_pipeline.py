@@ -7,12 +7,11 @@ import mlflow
 import numpy as np
 import pytest
 
-from seizure_app.cli import main
 from seizure.cache import prepare_corpus, prepare_recording
-from seizure.config import load_config
 from seizure.io.annotations import read_csv_bi
 from seizure.io.corpus import index_tusz
 from seizure.windows import build_windows
+from seizure_app.cli import main
 
 STEPS = [{"name": "resample", "sfreq": 100.0}, {"name": "bandpass", "l_freq": 0.5, "h_freq": 40.0}]
 
@@ -93,9 +92,16 @@ def test_end_to_end_tiny(corpus, tmp_path, monkeypatch):
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     code = main(
         [
-            "train", "--data", str(corpus), f"tracking.uri={uri}", "tracking.registered_model=tiny-detector",
-            "train.epochs=1", "model.conv_channels=[4,8,8]", "model.hidden_size=8",
-            f"data.cache_dir={tmp_path / 'cache'}", f"output_dir={tmp_path / 'runs'}",
+            "train",
+            "--data",
+            str(corpus),
+            f"tracking.uri={uri}",
+            "tracking.registered_model=tiny-detector",
+            "train.epochs=1",
+            "model.conv_channels=[4,8,8]",
+            "model.hidden_size=8",
+            f"data.cache_dir={tmp_path / 'cache'}",
+            f"output_dir={tmp_path / 'runs'}",
         ]
     )
     assert code == 0
@@ -132,7 +138,9 @@ def test_end_to_end_tiny(corpus, tmp_path, monkeypatch):
         shutil.copy(r.csv_bi, ref_dir)
     assert main(["score", str(ref_dir), str(run_dir / "hyp" / "model"), "--json", str(tmp_path / "s.json")]) == 0
     scored = json.loads((tmp_path / "s.json").read_text())
-    assert scored["metrics"]["ovlp"]["seiz"] == pytest.approx(doc["results"]["model"]["eval"]["metrics"]["ovlp"]["seiz"])
+    assert scored["metrics"]["ovlp"]["seiz"] == pytest.approx(
+        doc["results"]["model"]["eval"]["metrics"]["ovlp"]["seiz"]
+    )
 
 
 def test_config_rejects_unknown_key_from_cli(capsys):

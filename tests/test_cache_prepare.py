@@ -129,10 +129,10 @@ def test_cli_prepare_reports_exclusions(corpus, tmp_path, capsys):
             "--exclusions", str(tmp_path / "excl.json"), "data.preprocessing=" + json.dumps(STEPS)]  # fmt: skip
     assert main(args) == 0
     out = capsys.readouterr()
-    lines = [l for l in out.err.splitlines() if l.startswith("excluded ")]
+    lines = [line for line in out.err.splitlines() if line.startswith("excluded ")]
     assert len(lines) == 2
-    assert any(Path(recs[1].edf).name in l and "file is truncated" in l for l in lines)
-    assert any(Path(recs[2].edf).name in l and "no annotation file" in l for l in lines)
+    assert any(Path(recs[1].edf).name in line and "file is truncated" in line for line in lines)
+    assert any(Path(recs[2].edf).name in line and "no annotation file" in line for line in lines)
     assert f"prepared {len(recs) - 2}, excluded 2" in out.out
     tsv = (steps_dir(cache, STEPS) / "exclusions.tsv").read_text().splitlines()
     assert tsv[0] == "file\tsplit\treason" and len(tsv) == 3

@@ -139,16 +139,26 @@ def test_units_and_shapes(objects):
 def test_walk_covers_the_public_api(objects):
     names = {name for name, _ in objects}
     # classes, their public methods, and functions behind functools.lru_cache are all checked
-    assert {"seizure.windows.WindowIndex", "seizure.windows.WindowIndex.window",
-            "seizure.preprocessing.fir.mne_kernel", "seizure.synth.records.RecordingPlan.rel_path"} <= names
+    assert {
+        "seizure.windows.WindowIndex",
+        "seizure.windows.WindowIndex.window",
+        "seizure.preprocessing.fir.mne_kernel",
+        "seizure.synth.records.RecordingPlan.rel_path",
+    } <= names
     # names re-exported from another module are checked where they are defined, once
     assert "seizure.detection.run.write_probs" not in names and "seizure.detection.outputs.write_probs" in names
     assert len(names) == len(objects)
     # the modules of the former exemptions are checked, submodules of packages included
-    assert {"seizure.io.edf.EdfReader.read_diff", "seizure.scoring.events.Tracks.of_label",
-            "seizure.report.pdf.write_pdf", "seizure.config.schema.DataConfig", "seizure.config.loading.load_config",
-            "seizure.postprocess.detector.EventDetector.fit", "seizure.postprocess.events.probs_to_events",
-            "seizure.models.cnn_rnn.CnnRnn.n_parameters"} <= names
+    assert {
+        "seizure.io.edf.EdfReader.read_diff",
+        "seizure.scoring.events.Tracks.of_label",
+        "seizure.report.pdf.write_pdf",
+        "seizure.config.schema.DataConfig",
+        "seizure.config.loading.load_config",
+        "seizure.postprocess.detector.EventDetector.fit",
+        "seizure.postprocess.events.probs_to_events",
+        "seizure.models.cnn_rnn.CnnRnn.n_parameters",
+    } <= names
     assert is_exempt("seizure.tracking.mlflow_backend") and is_exempt("seizure.training.new_module")
     assert not is_exempt("seizure.detection.run") and not is_exempt("seizure.models.rnn")
     assert any(n.startswith("seizure.detection.run.") for n in names)

@@ -12,8 +12,18 @@ from seizure.montage import (
 
 @pytest.mark.parametrize(
     "label, expected",
-    [("EEG FP1-REF", "FP1"), ("EEG FP1-LE", "FP1"), ("Fp1", "FP1"), ("T7", "T3"), ("EEG T8-REF", "T4"),
-     ("P7", "T5"), ("p8", "T6"), ("EEG CZ-REF", "CZ"), ("EEG EKG1-REF", "EKG1"), ("PHOTIC-REF", "PHOTIC")],
+    [
+        ("EEG FP1-REF", "FP1"),
+        ("EEG FP1-LE", "FP1"),
+        ("Fp1", "FP1"),
+        ("T7", "T3"),
+        ("EEG T8-REF", "T4"),
+        ("P7", "T5"),
+        ("p8", "T6"),
+        ("EEG CZ-REF", "CZ"),
+        ("EEG EKG1-REF", "EKG1"),
+        ("PHOTIC-REF", "PHOTIC"),
+    ],
 )
 def test_normalize_electrode(label, expected):
     assert normalize_electrode(label) == expected
@@ -28,8 +38,27 @@ def test_tcp_order_and_size():
 
 
 def test_bipolar_arithmetic_on_known_values():
-    electrodes = ["FP1", "F7", "T3", "T5", "O1", "FP2", "F8", "T4", "T6", "O2", "A1", "A2", "C3", "CZ",
-                  "C4", "F3", "P3", "F4", "P4"]
+    electrodes = [
+        "FP1",
+        "F7",
+        "T3",
+        "T5",
+        "O1",
+        "FP2",
+        "F8",
+        "T4",
+        "T6",
+        "O2",
+        "A1",
+        "A2",
+        "C3",
+        "CZ",
+        "C4",
+        "F3",
+        "P3",
+        "F4",
+        "P4",
+    ]
     names = [f"EEG {e}-REF" for e in electrodes] + ["EEG EKG1-REF", "PHOTIC-REF"]
     values = {e: float(i + 1) ** 2 for i, e in enumerate(electrodes)}
     data = np.array([[values[e], 2 * values[e]] for e in electrodes] + [[999.0, 999.0], [7.0, 7.0]])
@@ -71,7 +100,9 @@ def test_montage_names_and_presence():
         tcp_pairs_for("05_xyz")
 
 
-@pytest.mark.parametrize("label, expected", [("EEG FP1-LE", "FP1"), ("Fp1-Avg", "FP1"), ("EEG T7", "T3"), ("eeg c3-ref", "C3")])
+@pytest.mark.parametrize(
+    "label, expected", [("EEG FP1-LE", "FP1"), ("Fp1-Avg", "FP1"), ("EEG T7", "T3"), ("eeg c3-ref", "C3")]
+)
 def test_normalize_more_labels(label, expected):
     assert normalize_electrode(label) == expected
 

@@ -7,10 +7,10 @@ import pytest
 
 from seizure.io.annotations import Event
 from seizure.operating_point import (
+    CurveError,
     auc_up_to,
     best_sensitivity_at,
     candidate_thresholds,
-    CurveError,
     curve_summary,
     operating_curves,
     sensitivity_at,
@@ -48,8 +48,16 @@ def file_by_file(probs, refs, durations, detector, thresholds, scorer):
         for p, ref, dur in zip(probs, refs, durations):
             acc = acc + scorer(ref, detector.predict(p, duration=dur, threshold=float(thr)), dur)
         s = summarize(acc, total)
-        rows.append({"threshold": float(thr), "sensitivity": s["sensitivity"], "fa_per_24h": s["fa_per_24h"],
-                     "hits": acc.hits, "targets": acc.targets, "false_alarms": acc.false_alarms})
+        rows.append(
+            {
+                "threshold": float(thr),
+                "sensitivity": s["sensitivity"],
+                "fa_per_24h": s["fa_per_24h"],
+                "hits": acc.hits,
+                "targets": acc.targets,
+                "false_alarms": acc.false_alarms,
+            }
+        )
     return rows
 
 
@@ -154,11 +162,18 @@ def test_sweep_postprocessing_grid():
     probs, refs, durations = make_data(8, 1.0)
     det = EventDetector(1.0, 5.0, 5.0, 10.0)
     out = sweep_postprocessing(
-        probs, refs, durations, det, {"smooth_s": [0, 5], "min_duration_s": [2]},
-        thresholds=np.linspace(0.1, 0.9, 5), metrics=("ovlp", "szcore"),
+        probs,
+        refs,
+        durations,
+        det,
+        {"smooth_s": [0, 5], "min_duration_s": [2]},
+        thresholds=np.linspace(0.1, 0.9, 5),
+        metrics=("ovlp", "szcore"),
     )
-    assert [o["settings"] for o in out] == [{"smooth_s": 0.0, "min_duration_s": 2.0},
-                                           {"smooth_s": 5.0, "min_duration_s": 2.0}]
+    assert [o["settings"] for o in out] == [
+        {"smooth_s": 0.0, "min_duration_s": 2.0},
+        {"smooth_s": 5.0, "min_duration_s": 2.0},
+    ]
     for o in out:
         assert set(o["curves"]) == {"ovlp", "szcore"} and len(o["curves"]["ovlp"]) == 5
         assert set(o["summary"]["ovlp"]) == {"auc", "max_fa_per_24h", "sensitivity_at"}

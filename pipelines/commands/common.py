@@ -70,8 +70,11 @@ def config_from_args(args, default_name: str | None):
     if not paths and default_name:
         paths = [config_path(default_name)]
     cfg = load_config(paths, args.overrides)
-    print(f"config: {', '.join(str(p) for p in paths) or 'built-in defaults'}"
-          + (f" + {len(args.overrides)} override(s)" if args.overrides else ""), file=sys.stderr)
+    print(
+        f"config: {', '.join(str(p) for p in paths) or 'built-in defaults'}"
+        + (f" + {len(args.overrides)} override(s)" if args.overrides else ""),
+        file=sys.stderr,
+    )
     return cfg
 
 

@@ -9,8 +9,8 @@ from seizure_app.commands.common import add_config_args, config_from_args, progr
 
 
 def run(args) -> int:
-    from seizure_app.prepare import EXCLUSIONS_NAME, prepare
     from seizure.cache import steps_dir
+    from seizure_app.prepare import EXCLUSIONS_NAME, prepare
 
     cfg = config_from_args(args, "train.yaml")
     if args.data:
@@ -35,7 +35,9 @@ def run(args) -> int:
 def register(sub) -> None:
     c = sub.add_parser("prepare", help="montage, filter and cache every recording of a corpus (resumable)")
     add_config_args(c)
-    c.add_argument("--data", help="corpus folder (TUSZ v2/v1 root holding edf/, BIDS root, or a folder of EDF + csv_bi)")
+    c.add_argument(
+        "--data", help="corpus folder (TUSZ v2/v1 root holding edf/, BIDS root, or a folder of EDF + csv_bi)"
+    )
     c.add_argument("--jobs", type=int, default=0, help="worker processes (default: data.jobs)")
     from seizure.io.corpus import LAYOUTS
 

@@ -6,18 +6,29 @@ from seizure_app.commands.common import pct
 def run(args) -> int:
     from seizure_app.report import report
 
-    out = report(args.target, args.out, runs_dir=args.runs_dir, tracking_uri=args.tracking_uri,
-                 pdf=None if args.pdf == "none" else args.pdf, log_to_mlflow=not args.no_mlflow, n_boot=args.n_boot)
+    out = report(
+        args.target,
+        args.out,
+        runs_dir=args.runs_dir,
+        tracking_uri=args.tracking_uri,
+        pdf=None if args.pdf == "none" else args.pdf,
+        log_to_mlflow=not args.no_mlflow,
+        n_boot=args.n_boot,
+    )
     doc = out["doc"]
     d = doc["data"]
-    print(f"{d['recordings']} recordings, {d['patients']} patients, {d['hours']:.2f} h, {d['seizures']} seizures; "
-          f"{len(doc['exclusions'])} excluded")
+    print(
+        f"{d['recordings']} recordings, {d['patients']} patients, {d['hours']:.2f} h, {d['seizures']} seizures; "
+        f"{len(doc['exclusions'])} excluded"
+    )
     names = {"ovlp": "OVLP", "taes": "TAES", "szcore": "SzCORE"}
     for m, h in doc["headline"].items():
         ci = h["sensitivity_ci_bootstrap"]
         ci_s = f"[{pct(ci[0]).strip()}, {pct(ci[1]).strip()}]" if ci else "n/a"
         fa = "n/a" if h["fa_per_24h"] is None else f"{h['fa_per_24h']:.2f}"
-        print(f"  {names.get(m, m):<6} sensitivity {pct(h['sensitivity'])} (95% CI {ci_s}, patient bootstrap)  FA/24h {fa}")
+        print(
+            f"  {names.get(m, m):<6} sensitivity {pct(h['sensitivity'])} (95% CI {ci_s}, patient bootstrap)  FA/24h {fa}"
+        )
     if doc["scorers_missing"]:
         print(f"  not reported (scorer unavailable): {', '.join(doc['scorers_missing'])}")
     print(f"HTML: {out['html']}\nJSON: {out['json']}")

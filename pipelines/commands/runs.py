@@ -6,8 +6,11 @@ runs KILLED. ``--sync PATH`` replays the local records a run wrote while its ser
 """
 
 DEFAULT_METRICS = [
-    "eval_model_ovlp_sensitivity", "eval_model_ovlp_fa_per_24h",
-    "eval_model_taes_sensitivity", "eval_model_taes_fa_per_24h", "val_auroc",
+    "eval_model_ovlp_sensitivity",
+    "eval_model_ovlp_fa_per_24h",
+    "eval_model_taes_sensitivity",
+    "eval_model_taes_fa_per_24h",
+    "val_auroc",
 ]
 
 
@@ -81,13 +84,21 @@ def register(sub) -> None:
     c.add_argument("--best", metavar="METRIC", help="sort by this metric, best first")
     c.add_argument("--lowest", action="store_true", help="with --best: lower is better (e.g. FA/24h)")
     c.add_argument("--limit", type=int, default=50)
-    c.add_argument("--stale-after", type=float, default=None, metavar="SECONDS",
-                   help="a RUNNING run of another host is dead after this long without a heartbeat "
-                        "(default: seizure.tracking.STALE_AFTER_S, one hour)")
+    c.add_argument(
+        "--stale-after",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="a RUNNING run of another host is dead after this long without a heartbeat "
+        "(default: seizure.tracking.STALE_AFTER_S, one hour)",
+    )
     c.add_argument("--mark-dead", action="store_true", help="set the dead RUNNING runs (of the ids given) KILLED")
     c.add_argument("--end", nargs="+", metavar="RUN_ID", help="set these RUNNING runs KILLED if they are dead")
     c.add_argument("--force", action="store_true", help="with --end: also runs that cannot be shown dead")
-    c.add_argument("--sync", metavar="PATH",
-                   help="replay offline tracking records (a folder with journal.jsonl, or searched for them) into "
-                        "--tracking-uri (default: the server each record was meant for)")
+    c.add_argument(
+        "--sync",
+        metavar="PATH",
+        help="replay offline tracking records (a folder with journal.jsonl, or searched for them) into "
+        "--tracking-uri (default: the server each record was meant for)",
+    )
     c.set_defaults(func=run)

@@ -50,16 +50,29 @@ def register(sub) -> None:
     sc.add_argument("ref", help="reference directory or list file")
     sc.add_argument("hyp", help="hypothesis directory or list file")
     sc.add_argument(
-        "--metrics", nargs="+", metavar="NAME",
+        "--metrics",
+        nargs="+",
+        metavar="NAME",
         help=f"metrics to compute, space or comma separated, from {', '.join(METRICS)} "
-             f"(default: {', '.join(DEFAULT_METRICS)})",
+        f"(default: {', '.join(DEFAULT_METRICS)})",
     )
     sc.add_argument("--json", help="write the scores as JSON here")
-    sc.add_argument("--missing-hyp-as-empty", action="store_true",
-                    help="score a reference without hypothesis file as 'no detections' instead of failing")
-    sc.add_argument("--epoch-s", type=float, default=EPOCH_S,
-                    help=f"epoch length of EPOCH and IRA scoring, seconds (default {EPOCH_S})")
-    sc.add_argument("--duration-tolerance", type=float, default=PAIR_DURATION_TOLERANCE_S,
-                    help=f"largest accepted duration difference between paired files, seconds "
-                         f"(default {PAIR_DURATION_TOLERANCE_S})")
+    sc.add_argument(
+        "--missing-hyp-as-empty",
+        action="store_true",
+        help="score a reference without hypothesis file as 'no detections' instead of failing",
+    )
+    sc.add_argument(
+        "--epoch-s",
+        type=float,
+        default=EPOCH_S,
+        help=f"epoch length of EPOCH and IRA scoring, seconds (default {EPOCH_S})",
+    )
+    sc.add_argument(
+        "--duration-tolerance",
+        type=float,
+        default=PAIR_DURATION_TOLERANCE_S,
+        help=f"largest accepted duration difference between paired files, seconds "
+        f"(default {PAIR_DURATION_TOLERANCE_S})",
+    )
     sc.set_defaults(func=run)

@@ -22,10 +22,17 @@ def run(args) -> int:
 
 def register(sub) -> None:
     c = sub.add_parser("sweep", help="train variants (experiment file and/or grid) as parent + child MLflow runs")
-    c.add_argument("overrides", nargs="*",
-                   help="optional experiment file (configs/experiments/*.yaml) first, then overrides for every run")
-    c.add_argument("--grid", action="append", metavar="KEY=V1,V2",
-                   help="one axis of a grid (repeatable), e.g. --grid model.rnn=lstm,gru")
+    c.add_argument(
+        "overrides",
+        nargs="*",
+        help="optional experiment file (configs/experiments/*.yaml) first, then overrides for every run",
+    )
+    c.add_argument(
+        "--grid",
+        action="append",
+        metavar="KEY=V1,V2",
+        help="one axis of a grid (repeatable), e.g. --grid model.rnn=lstm,gru",
+    )
     c.add_argument("--config", action="append", help="YAML config file (repeatable)")
     c.add_argument("--data", help="corpus root (the folder holding edf/)")
     c.set_defaults(func=run)

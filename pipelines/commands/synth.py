@@ -6,11 +6,19 @@ from seizure_app.commands.common import progress_bar
 def run(args) -> int:
     from seizure.synth import generate_corpus
 
-    out = generate_corpus(args.out_dir, n_patients=args.patients, hours=args.hours, seed=args.seed,
-                          jobs=args.jobs, progress=progress_bar("synth"))
+    out = generate_corpus(
+        args.out_dir,
+        n_patients=args.patients,
+        hours=args.hours,
+        seed=args.seed,
+        jobs=args.jobs,
+        progress=progress_bar("synth"),
+    )
     t = out["totals"]
-    print(f"wrote {t['n_recordings']} recordings, {t['n_patients']} patients, {t['duration_s'] / 3600:.2f} h, "
-          f"{t['n_seizures']} seizures ({100 * t['seizure_fraction']:.1f}% seizure time) to {args.out_dir}")
+    print(
+        f"wrote {t['n_recordings']} recordings, {t['n_patients']} patients, {t['duration_s'] / 3600:.2f} h, "
+        f"{t['n_seizures']} seizures ({100 * t['seizure_fraction']:.1f}% seizure time) to {args.out_dir}"
+    )
     return 0
 
 

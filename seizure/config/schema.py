@@ -27,6 +27,7 @@ __all__ = [
     "TrackingConfig",
 ]
 
+
 def _default_conv_channels() -> list:
     """The network's own default (``seizure.models.cnn_rnn.CONV_CHANNELS``): one definition."""
     from seizure.models.cnn_rnn import CONV_CHANNELS

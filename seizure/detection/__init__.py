@@ -8,8 +8,8 @@
 """
 
 from seizure.detection.model import OPERATING_POINT_FILE, Detector, load_detector, load_operating_point
-from seizure.detection.references import Reference, find_reference, patient_of, typed_seizures
 from seizure.detection.outputs import MANIFEST, read_probs, write_manifest
+from seizure.detection.references import Reference, find_reference, patient_of, typed_seizures
 from seizure.detection.run import detect_recording, find_edfs
 from seizure.detection.stream import plan_channels, stream_probabilities
 

@@ -31,7 +31,14 @@ from seizure.postprocess import (
     read_json,
 )
 
-__all__ = ["Detector", "DetectorError", "load_detector", "load_operating_point", "OPERATING_POINT_FILE", "INFERENCE_WINDOW_FACTOR"]
+__all__ = [
+    "Detector",
+    "DetectorError",
+    "load_detector",
+    "load_operating_point",
+    "OPERATING_POINT_FILE",
+    "INFERENCE_WINDOW_FACTOR",
+]
 
 logger = logging.getLogger("seizure")
 _RUN_FILES = ("config.yaml", OPERATING_POINT_FILE, LEGACY_POSTPROCESS_FILE, "metrics.json", "splits.json", "model.json")
@@ -128,8 +135,12 @@ def load_operating_point(folder: str | Path) -> tuple[EventDetector, str]:
         if isinstance(doc, dict) and "version" not in doc:
             logger.info("%s: read %s in the earlier layout (a `seizure detect --fit-on` fit)", folder, current.name)
         if legacy.is_file():
-            logger.info("%s: %s (the training fit of an earlier layout) is not read; %s replaces it",
-                        folder, legacy.name, current.name)
+            logger.info(
+                "%s: %s (the training fit of an earlier layout) is not read; %s replaces it",
+                folder,
+                legacy.name,
+                current.name,
+            )
         return EventDetector.from_dict(doc, str(current)), current.name
     if legacy.is_file():
         logger.info("%s: no %s; read the training fit from %s (earlier layout)", folder, current.name, legacy.name)

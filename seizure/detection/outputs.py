@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from seizure.storage import atomic_write_bytes, atomic_write_text
+from seizure.storage import atomic_write_text
 
 __all__ = ["MANIFEST", "write_probs", "read_probs", "write_manifest", "write_timeline"]
 
@@ -43,7 +43,9 @@ def write_probs(path: Path, probs: np.ndarray, step_s: float, smoothed: np.ndarr
     t = np.arange(probs.size) * step_s
     body = np.column_stack([t, probs, smoothed])
     buf = io.StringIO()
-    np.savetxt(buf, body, fmt=["%.3f", "%.6f", "%.6f"], delimiter=",", header="start_s,probability,smoothed", comments="")
+    np.savetxt(
+        buf, body, fmt=["%.3f", "%.6f", "%.6f"], delimiter=",", header="start_s,probability,smoothed", comments=""
+    )
     atomic_write_text(path, buf.getvalue())
 
 

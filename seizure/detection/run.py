@@ -8,10 +8,8 @@ from __future__ import annotations
 import logging
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
-
-import numpy as np
 
 from seizure._validation import SeizureError
 from seizure.detection.model import Detector
@@ -23,7 +21,15 @@ from seizure.io.edf import read_header
 from seizure.io.events import EDF_DURATION_TOLERANCE_S
 from seizure.postprocess import smooth
 
-__all__ = ["find_edfs", "detect_recording", "write_probs", "read_probs", "write_manifest", "MANIFEST", "DURATION_MATCH_S"]
+__all__ = [
+    "find_edfs",
+    "detect_recording",
+    "write_probs",
+    "read_probs",
+    "write_manifest",
+    "MANIFEST",
+    "DURATION_MATCH_S",
+]
 
 logger = logging.getLogger("seizure")
 
@@ -65,7 +71,9 @@ def find_edfs(inputs: list[str | os.PathLike]) -> tuple[list[Path], list[dict]]:
         for q in found:
             if q.stem in seen:
                 if seen[q.stem].resolve() != q.resolve():
-                    errors.append({"recording": str(q), "reason": f"same base name as {seen[q.stem]}; outputs would collide"})
+                    errors.append(
+                        {"recording": str(q), "reason": f"same base name as {seen[q.stem]}; outputs would collide"}
+                    )
                 continue
             seen[q.stem] = q
             edfs.append(q)
@@ -128,8 +136,14 @@ def detect_recording(
     elif ref is not None:
         logger.warning("%s: reference states %.2f s but the EDF lasts %.2f s", ref.source, ref.duration, duration)
     probs, info = stream_probabilities(
-        edf, detector.net, detector.steps, detector.step_s, detector.window_steps,
-        duration=duration, chunk_s=chunk_s, progress=progress,
+        edf,
+        detector.net,
+        detector.steps,
+        detector.step_s,
+        detector.window_steps,
+        duration=duration,
+        chunk_s=chunk_s,
+        progress=progress,
     )
     pp = detector.postprocess
     events: list[Event] = pp.predict(probs, duration=duration)
@@ -156,10 +170,18 @@ def detect_recording(
     }
     if timeline:
         refs = [(e.start, e.stop) for e in ref.seizures] if ref is not None else []
-        title = (f"{bname} ({duration / 60:.1f} min, {len(events)} detection(s)"
-                 + (f", {len(refs)} reference seizure(s))" if ref is not None else ", no reference)"))
-        write_timeline(out / "timelines" / f"{bname}.png", title, pp.step_s, smoothed, pp.threshold_, refs,
-                       [(e.start, e.stop) for e in events])
+        title = f"{bname} ({duration / 60:.1f} min, {len(events)} detection(s)" + (
+            f", {len(refs)} reference seizure(s))" if ref is not None else ", no reference)"
+        )
+        write_timeline(
+            out / "timelines" / f"{bname}.png",
+            title,
+            pp.step_s,
+            smoothed,
+            pp.threshold_,
+            refs,
+            [(e.start, e.stop) for e in events],
+        )
         entry["timeline"] = f"timelines/{bname}.png"
     entry["seconds"] = time.perf_counter() - t0
     return entry

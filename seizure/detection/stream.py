@@ -9,8 +9,8 @@ Memory holds one block plus a batch of windows, whatever the length.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 from torch import nn

@@ -25,9 +25,9 @@ Every reader accepts a UTF-8 byte order mark and CRLF line endings.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePath
-from typing import Callable
 
 from seizure.io.events import (
     BI_LABELS,

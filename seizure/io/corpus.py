@@ -35,8 +35,8 @@ from pathlib import Path
 
 from seizure._validation import SeizureError
 from seizure.io.annotations import ANNOTATION_SUFFIXES, FORMATS, Annotation, AnnotationError, read_annotations
-from seizure.io.events import EDF_DURATION_TOLERANCE_S
 from seizure.io.edf import EdfError, read_header
+from seizure.io.events import EDF_DURATION_TOLERANCE_S
 from seizure.io.references import annotation_files_beside, parse_tusz_name, subject_of
 from seizure.montage import montage_for_channels
 

@@ -155,7 +155,7 @@ class EdfReader:
             fields[name] = [_field(rest[pos + i * width : pos + (i + 1) * width]) for i in range(ns)]
             pos += width * ns
         self.ch_names = tuple(fields["label"])
-        self.spr = np.array([_number(v, path, f"samples per record of {l!r}", int) for v, l in
+        self.spr = np.array([_number(v, path, f"samples per record of {lab!r}", int) for v, lab in
                              zip(fields["samples_per_record"], self.ch_names)], dtype=np.int64)  # fmt: skip
         if (self.spr < 1).any():
             bad = self.ch_names[int(np.argmax(self.spr < 1))]
@@ -396,9 +396,7 @@ def read_header(path: str | os.PathLike) -> EdfHeader:
     return EdfReader(path).header()
 
 
-def read_channels(
-    path: str | os.PathLike, channels: list[str], backend: str = "native"
-) -> tuple[np.ndarray, float]:
+def read_channels(path: str | os.PathLike, channels: list[str], backend: str = "native") -> tuple[np.ndarray, float]:
     """Read the named channels in microvolts.
 
     Parameters

@@ -40,9 +40,7 @@ __all__ = [
 #: Channel name of a recording-level event.
 TERM = "TERM"
 #: Seizure types of the TUSZ vocabulary (``nesz`` is excluded: non-epileptic).
-SEIZURE_LABELS = frozenset(
-    {"seiz", "fnsz", "gnsz", "spsz", "cpsz", "absz", "tnsz", "cnsz", "tcsz", "atsz", "mysz"}
-)
+SEIZURE_LABELS = frozenset({"seiz", "fnsz", "gnsz", "spsz", "cpsz", "absz", "tnsz", "cnsz", "tcsz", "atsz", "mysz"})
 #: Every label a TUSZ seizure annotation may carry.
 KNOWN_LABELS = SEIZURE_LABELS | {"bckg", "nesz"}
 #: Labels of the two-class (``_bi``) formats.

@@ -7,7 +7,7 @@ are in ``seizure.models.init``, regularizers in ``seizure.models.regularization`
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from torch import nn
 

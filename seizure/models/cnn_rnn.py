@@ -152,13 +152,26 @@ class CnnRnn(nn.Module):
         self.noise = GaussianNoise(input_noise)
         if front_end == "raw":
             self.front = RawFrontEnd(
-                self.samples_per_step, list(conv_channels), kernel_size, activation, pooling, batch_norm,
-                strided_blocks, first_kernel_size,
+                self.samples_per_step,
+                list(conv_channels),
+                kernel_size,
+                activation,
+                pooling,
+                batch_norm,
+                strided_blocks,
+                first_kernel_size,
             )
         else:
             self.front = LfccFrontEnd(
-                self.samples_per_step, self.n_features, list(conv2d_channels), conv2d_kernel,
-                list(conv_channels), kernel_size, activation, pooling, batch_norm,
+                self.samples_per_step,
+                self.n_features,
+                list(conv2d_channels),
+                conv2d_kernel,
+                list(conv_channels),
+                kernel_size,
+                activation,
+                pooling,
+                batch_norm,
             )
         f = self.front.out_channels
         if channel_pooling == "conv":

@@ -231,7 +231,10 @@ class RawFrontEnd(nn.Module):
             raise ValueError("the raw front end needs at least one convolution block (conv_channels)")
         if strided_blocks < 0:
             raise ValueError(f"strided_blocks must be 0 or more, got {strided_blocks}")
-        for name, k in (("kernel_size", kernel_size), ("first_kernel_size", first_kernel_size if strided_blocks else 1)):
+        for name, k in (
+            ("kernel_size", kernel_size),
+            ("first_kernel_size", first_kernel_size if strided_blocks else 1),
+        ):
             if k % 2 == 0 or k < 1:
                 raise ValueError(f"{name} must be odd ('same' padding), got {k}")
         self.pools = pool_factors(samples_per_step, len(conv_channels))

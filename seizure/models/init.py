@@ -50,9 +50,9 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable
 
 import numpy as np
 import torch
@@ -406,7 +406,9 @@ def initialize(
                 f"init.{group}: unknown initializer {name!r}; expected 'default' or one of {sorted(TENSOR_INITIALIZERS)}"
             )
     if gate_bias != "none" and gate_bias not in GATE_BIAS_INITIALIZERS:
-        raise ValueError(f"init.gate_bias: unknown {gate_bias!r}; expected 'none' or one of {sorted(GATE_BIAS_INITIALIZERS)}")
+        raise ValueError(
+            f"init.gate_bias: unknown {gate_bias!r}; expected 'none' or one of {sorted(GATE_BIAS_INITIALIZERS)}"
+        )
     params = InitParams(gain, critical_sigma_b, chrono_max_steps, gate_bias_value)
     counts = {g: 0 for g in (*GROUP_KEYS, "gate_bias")}
     for info in parameter_groups(net):

@@ -7,7 +7,7 @@ Dropout and recurrent (variational) dropout are network arguments (``seizure.mod
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 import torch
 from torch import nn
@@ -96,9 +96,7 @@ def penalized_parameters(net: nn.Module, groups: Iterable[str] = KERNEL_GROUPS) 
     return [i.param for i in parameter_groups(net) if i.group in groups and i.param.requires_grad]
 
 
-def kernel_penalties(
-    params: list[nn.Parameter], l1: float = 0.0, l2: float = 0.0
-) -> tuple[torch.Tensor, torch.Tensor]:
+def kernel_penalties(params: list[nn.Parameter], l1: float = 0.0, l2: float = 0.0) -> tuple[torch.Tensor, torch.Tensor]:
     """Keras-style weight penalties ``l1 * sum |w|`` and ``l2 * sum w^2`` over ``params``.
 
     With both coefficients positive this is Keras' ``l1_l2`` regularizer.

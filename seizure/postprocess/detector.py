@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import itertools
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping, Sequence
 
 import numpy as np
 
@@ -109,8 +109,7 @@ class EventDetector:
         for key in _SETTINGS:
             _float(getattr(self, key), key)
         if self.threshold_ is not None:
-            self._set_fitted(_float(self.threshold_, "threshold_", 0.0, 1.0),
-                             {k: getattr(self, k) for k in _SETTINGS})
+            self._set_fitted(_float(self.threshold_, "threshold_", 0.0, 1.0), {k: getattr(self, k) for k in _SETTINGS})
 
     def _set_fitted(self, threshold: float, settings: dict) -> None:
         self.threshold_ = float(threshold)
@@ -187,7 +186,7 @@ class EventDetector:
         selection: str = "plateau_median",
         n_thresholds: int = 60,
         fixed_thresholds: Sequence[float] = FIXED_THRESHOLDS,
-    ) -> "EventDetector":
+    ) -> EventDetector:
         """Choose the settings and threshold on labelled recordings; returns ``self``.
 
         Parameters
@@ -237,9 +236,15 @@ class EventDetector:
             candidates.append({**dict(zip(_SETTINGS, combo)), "met": bool(best[0]), **plateau[len(plateau) // 2]})
             curves.append(curve)
         # best trade-off; ties: the least post-processing (smaller smoothing, gap, minimum duration)
-        pick = max(range(len(candidates)), key=lambda i: (_rank(candidates[i], kind, value, selection),
-                                                         -candidates[i]["smooth_s"], -candidates[i]["merge_gap_s"],
-                                                         -candidates[i]["min_duration_s"]))
+        pick = max(
+            range(len(candidates)),
+            key=lambda i: (
+                _rank(candidates[i], kind, value, selection),
+                -candidates[i]["smooth_s"],
+                -candidates[i]["merge_gap_s"],
+                -candidates[i]["min_duration_s"],
+            ),
+        )
         chosen = candidates[pick]
         self._set_fitted(chosen["threshold"], chosen)
         self.sensitivity_, self.fa_per_24h_ = chosen["sensitivity"], chosen["fa_per_24h"]
@@ -302,7 +307,7 @@ class EventDetector:
         }
 
     @classmethod
-    def from_dict(cls, doc: Mapping, source: str = "operating point") -> "EventDetector":
+    def from_dict(cls, doc: Mapping, source: str = "operating point") -> EventDetector:
         """Inverse of :meth:`to_document` (and of :meth:`to_dict` for a fitted detector).
 
         Accepted: the current document; an earlier ``operating_point.json`` (``postprocess`` and
@@ -328,8 +333,9 @@ class EventDetector:
             return cls._from_settings(doc, source)
         unknown = sorted(set(doc) - {"kind", "version", "params", "postprocess", "fit", "errors"})
         if unknown:
-            raise PostprocessError(f"{source}: unknown key(s) {unknown}; expected kind, version, params, "
-                                   "postprocess, fit")
+            raise PostprocessError(
+                f"{source}: unknown key(s) {unknown}; expected kind, version, params, postprocess, fit"
+            )
         if doc.get("kind", _KIND) != _KIND:
             raise PostprocessError(f"{source}: kind {doc['kind']!r}; expected {_KIND!r}")
         fitted = cls._from_settings(doc["postprocess"], f"{source}: postprocess")
@@ -352,7 +358,7 @@ class EventDetector:
         return det
 
     @classmethod
-    def _from_settings(cls, d: Mapping, source: str) -> "EventDetector":
+    def _from_settings(cls, d: Mapping, source: str) -> EventDetector:
         allowed = ("step_s", *_SETTINGS, "threshold_")
         if not isinstance(d, Mapping):
             raise PostprocessError(f"{source}: expected a JSON object of {list(allowed)}")
@@ -391,7 +397,7 @@ class EventDetector:
         return path
 
     @classmethod
-    def load(cls, path: str | Path) -> "EventDetector":
+    def load(cls, path: str | Path) -> EventDetector:
         """Read a fitted file written by :meth:`save` (or an earlier layout, see :meth:`from_dict`).
 
         Parameters

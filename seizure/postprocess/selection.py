@@ -8,7 +8,7 @@ each of :data:`SELECTIONS`.
 from __future__ import annotations
 
 import math
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 from seizure._validation import SeizureError
 

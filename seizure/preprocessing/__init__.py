@@ -35,13 +35,14 @@ stream in blocks of constant memory (:func:`stream_steps`).
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
-from seizure.preprocessing.features import lfcc
 from seizure.preprocessing.base import (
     PARAMS as _PARAMS,
+)
+from seizure.preprocessing.base import (
     POINTWISE_STEPS,
     SPECTRAL_STEPS,
     StepError,
@@ -52,6 +53,7 @@ from seizure.preprocessing.base import (
 from seizure.preprocessing.base import step_params as _params
 from seizure.preprocessing.blocks import design, geometry_for, spectral_blocks, split_steps
 from seizure.preprocessing.blocks import pointwise as run_pointwise
+from seizure.preprocessing.features import lfcc
 
 __all__ = ["STEPS", "StepError", "apply_steps", "stream_steps", "output_sfreq", "output_length",
            "is_streamable", "check_steps", "design", "SPECTRAL_STEPS", "POINTWISE_STEPS"]  # fmt: skip
@@ -223,10 +225,13 @@ def apply_steps(data: np.ndarray, sfreq: float, steps: list[dict]) -> tuple[np.n
             out = np.empty((data.shape[0], n_out), dtype=np.float32)
             src = data
 
-            def sink(o: int, b: np.ndarray) -> None:
+            def sink(o: int, b: np.ndarray, out: np.ndarray = out) -> None:
                 out[:, o : o + b.shape[1]] = b
 
-            sfreq = stream_steps(lambda a, b: src[:, a:b], data.shape[1], data.shape[0], sfreq, run, sink)
+            def read(a: int, b: int, src: np.ndarray = src) -> np.ndarray:
+                return src[:, a:b]
+
+            sfreq = stream_steps(read, data.shape[1], data.shape[0], sfreq, run, sink)
             data, i = out, j
             continue
         step = steps[i]

@@ -9,10 +9,10 @@ combined impulse response (computed, not guessed), so the result equals whole-si
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
-from typing import Callable
 
 import numpy as np
 
@@ -292,4 +292,3 @@ def split_steps(steps: list[dict]) -> tuple[list, list, list, list]:
     spectral = [s for s in run if s["name"] in SPECTRAL_STEPS]
     scales = [s for s in run if s["name"] == "scale"]
     return list(steps[:i]), spectral, scales + list(steps[j:k]), list(steps[k:])
-

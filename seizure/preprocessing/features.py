@@ -42,7 +42,9 @@ __all__ = ["lfcc", "lfcc_filterbank", "deltas", "N_BASE", "lfcc_feature_names"]
 N_BASE = 9  # 7 cepstra, energy, differential energy (with the default n_cepstra)
 
 
-def lfcc_filterbank(n_filters: int, n_fft: int, sfreq: float, fmin: float = 0.0, fmax: float | None = None) -> np.ndarray:
+def lfcc_filterbank(
+    n_filters: int, n_fft: int, sfreq: float, fmin: float = 0.0, fmax: float | None = None
+) -> np.ndarray:
     """Triangular filters equally spaced in Hz: (n_filters, n_fft // 2 + 1) weights in [0, 1].
 
     Filter j peaks at ``fmin + (j + 1) * delta`` with ``delta = (fmax - fmin) / (n_filters + 1)``

@@ -107,8 +107,10 @@ def _mne_fir(kind: str, sfreq: float, a, b) -> np.ndarray:
     bands = [(f - f / 400.0 - 0.5, f - f / 400.0, f + f / 400.0, f + f / 400.0 + 0.5) for f in freqs]
     for f, band in zip(freqs, bands):
         if band[3] >= nyq or band[0] <= 0:
-            raise StepError(f"notch at {f} Hz: its stop band with transitions ({band[0]:g}-{band[3]:g} Hz) "
-                             f"must lie inside (0, {nyq}) Hz (Nyquist)")
+            raise StepError(
+                f"notch at {f} Hz: its stop band with transitions ({band[0]:g}-{band[3]:g} Hz) "
+                f"must lie inside (0, {nyq}) Hz (Nyquist)"
+            )
     ordered = sorted(bands)
     if any(prev[3] > nxt[0] for prev, nxt in zip(ordered[:-1], ordered[1:])):
         raise StepError(f"notches at {freqs} Hz: stop bands are not sufficiently separated")
@@ -208,4 +210,3 @@ def step_response(step: dict, freqs: np.ndarray, sfreq: float) -> np.ndarray:
         b, a = signal.iirnotch(f0, float(p.get("q", 30.0)), fs=sfreq)
         out *= np.abs(signal.freqz(b, a, worN=freqs, fs=sfreq)[1]) ** 2
     return out
-

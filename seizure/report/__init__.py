@@ -14,9 +14,9 @@ import json
 import os
 from pathlib import Path
 
+from seizure._validation import check_option
 from seizure.report.compute import build_document
 from seizure.report.data import EvalRecording, ReportInput, input_from_detections, input_from_run
-from seizure._validation import check_option
 from seizure.report.pdf import PDF_ENGINES, write_pdf
 from seizure.report.render import make_figures, render_html
 
@@ -68,15 +68,21 @@ def build_report(inp: ReportInput, out_dir: str | Path, pdf: str | None = "auto"
     if pdf:
         pdf_path = out / "report.pdf"
         engine = write_pdf(doc, figures, html_path, pdf_path, engine=pdf)
-    doc["outputs"] = {"html": html_path.name, "json": "report.json", "pdf": pdf_path.name if pdf_path else None,
-                      "pdf_engine": engine, "figures": [f["id"] for sec in figures.values() for f in sec]}
+    doc["outputs"] = {
+        "html": html_path.name,
+        "json": "report.json",
+        "pdf": pdf_path.name if pdf_path else None,
+        "pdf_engine": engine,
+        "figures": [f["id"] for sec in figures.values() for f in sec],
+    }
     json_path = out / "report.json"
     _write_text(json_path, json.dumps(doc, indent=1, default=float))
     return {"html": html_path, "json": json_path, "pdf": pdf_path, "pdf_engine": engine, "doc": doc}
 
 
-def write_report(doc: dict, eval_entries: list, run_dir: str | Path, pdf: str | None = "auto",
-                 log_to_mlflow: bool = False) -> Path:
+def write_report(
+    doc: dict, eval_entries: list, run_dir: str | Path, pdf: str | None = "auto", log_to_mlflow: bool = False
+) -> Path:
     """Report of a training run, called by training right after evaluation.
 
     Parameters
@@ -106,6 +112,7 @@ def write_report(doc: dict, eval_entries: list, run_dir: str | Path, pdf: str | 
     if log_to_mlflow and doc.get("run_id"):
         from seizure.tracking import log_report
 
-        log_report(doc["run_id"], [p for p in (paths["html"], paths["json"], paths["pdf"]) if p],
-                   doc.get("tracking_uri", ""))
+        log_report(
+            doc["run_id"], [p for p in (paths["html"], paths["json"], paths["pdf"]) if p], doc.get("tracking_uri", "")
+        )
     return paths["html"]

@@ -27,9 +27,9 @@ __all__ = ["SCHEMA", "CI_METHODS", "build_document", "scorers"]
 SCHEMA = "seizure-report/1"
 CI_METHODS = {
     "sensitivity": "patient-level percentile bootstrap (2000 resamples of patients, seed 0); "
-                   "Wilson score interval over seizures given alongside",
+    "Wilson score interval over seizures given alongside",
     "fa_per_24h": "patient-level percentile bootstrap; exact Poisson (Garwood) interval over the "
-                  "total recording time given alongside",
+    "total recording time given alongside",
 }
 _DAY = 86400.0
 
@@ -115,8 +115,16 @@ def _curves(records: list[EvalRecording], det: EventDetector, available: dict) -
             for p, ref, d in zip(probs, refs, durs):
                 acc = acc + available["szcore"](ref, det.predict(p, duration=d, threshold=float(t)), d)["seiz"]
             s = summarize(acc, total)
-            rows.append({"threshold": float(t), "sensitivity": s["sensitivity"], "fa_per_24h": s["fa_per_24h"],
-                         "hits": acc.hits, "targets": acc.targets, "false_alarms": acc.false_alarms})
+            rows.append(
+                {
+                    "threshold": float(t),
+                    "sensitivity": s["sensitivity"],
+                    "fa_per_24h": s["fa_per_24h"],
+                    "hits": acc.hits,
+                    "targets": acc.targets,
+                    "false_alarms": acc.false_alarms,
+                }
+            )
         out["szcore"] = rows
     return out
 
@@ -155,11 +163,18 @@ def build_document(inp: ReportInput, n_boot: int = 2000, max_worst: int = 6) -> 
             st[1] += int(m.detected)
             if m.latency is not None:
                 latencies.append(m.latency)
-        per_rec.append({
-            "bname": r.bname, "patient": r.patient, "duration": r.duration, "counts": counts,
-            "seizures": len(matches), "detected": sum(m.detected for m in matches), "false_alarms": fas,
-            "latencies": [m.latency for m in matches if m.latency is not None],
-        })
+        per_rec.append(
+            {
+                "bname": r.bname,
+                "patient": r.patient,
+                "duration": r.duration,
+                "counts": counts,
+                "seizures": len(matches),
+                "detected": sum(m.detected for m in matches),
+                "false_alarms": fas,
+                "latencies": [m.latency for m in matches if m.latency is not None],
+            }
+        )
     headline = {m: _headline(per_rec, m, patients, n_boot) for m in available}
 
     pat_rows = []
@@ -168,18 +183,31 @@ def build_document(inp: ReportInput, n_boot: int = 2000, max_worst: int = 6) -> 
         dur = sum(x["duration"] for x in rs)
         n_sz, det, fa = (sum(x[k] for x in rs) for k in ("seizures", "detected", "false_alarms"))
         taes_c = sum((x["counts"]["taes"] for x in rs), Counts())
-        pat_rows.append({
-            "patient": p, "recordings": len(rs), "hours": dur / 3600, "seizures": n_sz, "detected": det,
-            "missed": n_sz - det, "sensitivity": det / n_sz if n_sz else None,
-            "sensitivity_ci_wilson": list(wilson(det, n_sz)) if n_sz else None,
-            "false_alarms": fa, "fa_per_24h": fa / dur * _DAY if dur else None,
-            "taes_sensitivity": summarize(taes_c, dur)["sensitivity"],
-            "median_latency_s": describe(sum((x["latencies"] for x in rs), []))["median"],
-        })
+        pat_rows.append(
+            {
+                "patient": p,
+                "recordings": len(rs),
+                "hours": dur / 3600,
+                "seizures": n_sz,
+                "detected": det,
+                "missed": n_sz - det,
+                "sensitivity": det / n_sz if n_sz else None,
+                "sensitivity_ci_wilson": list(wilson(det, n_sz)) if n_sz else None,
+                "false_alarms": fa,
+                "fa_per_24h": fa / dur * _DAY if dur else None,
+                "taes_sensitivity": summarize(taes_c, dur)["sensitivity"],
+                "median_latency_s": describe(sum((x["latencies"] for x in rs), []))["median"],
+            }
+        )
 
     by_type = [
-        {"type": t, "seizures": n, "detected": d, "sensitivity": d / n if n else None,
-         "ci": list(wilson(d, n) or [0.0, 1.0])}
+        {
+            "type": t,
+            "seizures": n,
+            "detected": d,
+            "sensitivity": d / n if n else None,
+            "ci": list(wilson(d, n) or [0.0, 1.0]),
+        }
         for t, (n, d) in sorted(type_stats.items(), key=lambda kv: (-kv[1][0], kv[0]))
     ]
     hours = sum(r.duration for r in records) / 3600
@@ -203,15 +231,26 @@ def build_document(inp: ReportInput, n_boot: int = 2000, max_worst: int = 6) -> 
     by_missed = sorted((p for p in pat_rows if p["missed"] > 0), key=lambda p: (-p["missed"], p["patient"]))
     by_fa = sorted((p for p in pat_rows if p["false_alarms"] > 0), key=lambda p: (-p["false_alarms"], p["patient"]))
     worst_recs: list[dict] = []
-    for reason, plist, key in (("most missed seizures", by_missed[:3], "missed"),
-                               ("most false alarms", by_fa[:3], "false_alarms")):
+    for reason, plist, key in (
+        ("most missed seizures", by_missed[:3], "missed"),
+        ("most false alarms", by_fa[:3], "false_alarms"),
+    ):
         for p in plist:
             rs = [x for x in per_rec if x["patient"] == p["patient"]]
-            best = max(rs, key=lambda x: ((x["seizures"] - x["detected"]) if key == "missed" else x["false_alarms"],
-                                          x["bname"]))
+            best = max(
+                rs,
+                key=lambda x: ((x["seizures"] - x["detected"]) if key == "missed" else x["false_alarms"], x["bname"]),
+            )
             if all(w["bname"] != best["bname"] for w in worst_recs) and len(worst_recs) < max_worst:
-                worst_recs.append({"bname": best["bname"], "patient": p["patient"], "reason": reason,
-                                   "missed": best["seizures"] - best["detected"], "false_alarms": best["false_alarms"]})
+                worst_recs.append(
+                    {
+                        "bname": best["bname"],
+                        "patient": p["patient"],
+                        "reason": reason,
+                        "missed": best["seizures"] - best["detected"],
+                        "false_alarms": best["false_alarms"],
+                    }
+                )
     return {
         "schema": SCHEMA,
         "generated": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
@@ -225,16 +264,26 @@ def build_document(inp: ReportInput, n_boot: int = 2000, max_worst: int = 6) -> 
         "scorers_missing": [m for m in ("ovlp", "taes", "szcore") if m not in available],
         "patients": pat_rows,
         "by_type": by_type,
-        "latency": {**describe(latencies), "values": [float(v) for v in latencies],
-                    "definition": "start of the first detection overlapping the seizure minus the annotated onset "
-                                  "(seconds; negative when the detection began before the onset); OVLP hits only"},
+        "latency": {
+            **describe(latencies),
+            "values": [float(v) for v in latencies],
+            "definition": "start of the first detection overlapping the seizure minus the annotated onset "
+            "(seconds; negative when the detection began before the onset); OVLP hits only",
+        },
         "curves": curves,
-        "anchors": {m: [{"label": a[0], "fa_per_24h": a[1], "sensitivity": a[2]} for a in rows]
-                    for m, rows in ANCHORS.items()},
+        "anchors": {
+            m: [{"label": a[0], "fa_per_24h": a[1], "sensitivity": a[2]} for a in rows] for m, rows in ANCHORS.items()
+        },
         "worst": worst_recs,
         "recordings": [
-            {"bname": x["bname"], "patient": x["patient"], "duration_s": x["duration"], "seizures": x["seizures"],
-             "detected": x["detected"], "false_alarms": x["false_alarms"]}
+            {
+                "bname": x["bname"],
+                "patient": x["patient"],
+                "duration_s": x["duration"],
+                "seizures": x["seizures"],
+                "detected": x["detected"],
+                "false_alarms": x["false_alarms"],
+            }
             for x in per_rec
         ],
         "model_card": model_card(inp, data),

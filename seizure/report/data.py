@@ -20,8 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from seizure.detection.references import find_reference, patient_of
 from seizure.detection.outputs import MANIFEST, read_probs
+from seizure.detection.references import find_reference, patient_of
 from seizure.io.annotations import Event, read_csv_bi
 from seizure.scoring.events import PAIR_DURATION_TOLERANCE_S
 
@@ -116,15 +116,18 @@ def _load_record(edf: str, hyp_path: Path, probs_path: Path | None, exclusions: 
         return None
     hyp = read_csv_bi(hyp_path)
     if abs(hyp.duration - ref.duration) > PAIR_DURATION_TOLERANCE_S:
-        exclusions.append({"recording": edf, "reason": f"hypothesis states {hyp.duration} s, reference {ref.duration} s"})
+        exclusions.append(
+            {"recording": edf, "reason": f"hypothesis states {hyp.duration} s, reference {ref.duration} s"}
+        )
         return None
     probs = read_probs(probs_path) if probs_path is not None and probs_path.is_file() else None
     hyps = [Event(e.start, e.stop, "seiz", "TERM", e.confidence) for e in hyp.seizures()]
     return EvalRecording(bname, patient_of(bname), float(ref.duration), ref.seizures, hyps, probs)
 
 
-def input_from_run(run_dir: str | Path, doc: dict | None = None, eval_edfs: list[str] | None = None,
-                   detector: str = "model") -> ReportInput:
+def input_from_run(
+    run_dir: str | Path, doc: dict | None = None, eval_edfs: list[str] | None = None, detector: str = "model"
+) -> ReportInput:
     """Report input of a training run folder.
 
     Parameters
@@ -165,8 +168,12 @@ def input_from_run(run_dir: str | Path, doc: dict | None = None, eval_edfs: list
     records = []
     for edf in eval_edfs:
         bname = Path(edf).stem
-        rec = _load_record(edf, run_dir / "hyp" / detector / f"{bname}.csv_bi",
-                           run_dir / "probs" / detector / f"{bname}.npy", exclusions)
+        rec = _load_record(
+            edf,
+            run_dir / "hyp" / detector / f"{bname}.csv_bi",
+            run_dir / "probs" / detector / f"{bname}.npy",
+            exclusions,
+        )
         if rec is not None:
             records.append(rec)
     config = None
@@ -178,8 +185,13 @@ def input_from_run(run_dir: str | Path, doc: dict | None = None, eval_edfs: list
     return ReportInput(
         records=records,
         postprocess=res["detector"],
-        source={"kind": "run", "path": str(run_dir), "run_id": doc.get("run_id"),
-                "tracking_uri": doc.get("tracking_uri"), "detector": detector},
+        source={
+            "kind": "run",
+            "path": str(run_dir),
+            "run_id": doc.get("run_id"),
+            "tracking_uri": doc.get("tracking_uri"),
+            "detector": detector,
+        },
         exclusions=exclusions + others,
         model=doc.get("model"),
         config=config,
@@ -222,9 +234,14 @@ def input_from_detections(det_dir: str | Path) -> ReportInput:
     return ReportInput(
         records=records,
         postprocess=man["postprocess"],
-        source={"kind": "detections", "path": str(det_dir), "run_id": info.get("run_id"),
-                "tracking_uri": info.get("tracking_uri"), "model_uri": info.get("model_uri"),
-                "model_source": info.get("source")},
+        source={
+            "kind": "detections",
+            "path": str(det_dir),
+            "run_id": info.get("run_id"),
+            "tracking_uri": info.get("tracking_uri"),
+            "model_uri": info.get("model_uri"),
+            "model_source": info.get("source"),
+        },
         exclusions=exclusions,
         model=info.get("model"),
         config=info.get("config"),

@@ -13,8 +13,11 @@ from pathlib import Path
 __all__ = ["model_card", "LIMITATIONS"]
 
 _INIT = re.compile(r"init", re.IGNORECASE)
-_REG = re.compile(r"dropout|decay|noise|clip|^l[12]$|regulari|penalty|max_norm|zoneout|label_smoothing|mixup"
-                  r"|early_stopping", re.IGNORECASE)
+_REG = re.compile(
+    r"dropout|decay|noise|clip|^l[12]$|regulari|penalty|max_norm|zoneout|label_smoothing|mixup"
+    r"|early_stopping",
+    re.IGNORECASE,
+)
 
 #: Limitations stated in every report.
 LIMITATIONS = [
@@ -69,8 +72,11 @@ def model_card(inp, data: dict) -> dict:
     root = (cfg.get("data") or {}).get("root")
     synthetic = bool(root) and (Path(root) / "synth_manifest.json").is_file()
     if synthetic:
-        limitations.insert(0, "Trained and evaluated on a SYNTHETIC corpus (seizure.synth): the figures test the "
-                              "software, not the detection of real seizures.")
+        limitations.insert(
+            0,
+            "Trained and evaluated on a SYNTHETIC corpus (seizure.synth): the figures test the "
+            "software, not the detection of real seizures.",
+        )
     if data.get("patients", 0) < 10:
         limitations.insert(1 if synthetic else 0, f"Only {data.get('patients', 0)} evaluated patient(s).")
     return {
@@ -81,8 +87,11 @@ def model_card(inp, data: dict) -> dict:
         },
         "initializations": inits or {"all": "framework defaults (PyTorch); no named initialization configured"},
         "regularizers": regs or {"none": "no regularizer configured"},
-        "optimizer": {k: train_cfg[k] for k in ("lr", "batch_size", "epochs", "pos_weight", "seizure_oversample", "seed")
-                      if k in train_cfg},
+        "optimizer": {
+            k: train_cfg[k]
+            for k in ("lr", "batch_size", "epochs", "pos_weight", "seizure_oversample", "seed")
+            if k in train_cfg
+        },
         "preprocessing": (cfg.get("data") or {}).get("preprocessing"),
         "training_data": {
             "corpus": "synthetic (seizure.synth)" if synthetic else (Path(root).name if root else None),

@@ -21,12 +21,12 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.image as mpimg  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
+import matplotlib.image as mpimg
+import matplotlib.pyplot as plt
+from matplotlib.backends.backend_pdf import PdfPages
 
-from seizure._validation import check_option  # noqa: E402
-from seizure.report.render import fmt_ci, fmt_num, fmt_pct  # noqa: E402
+from seizure._validation import check_option
+from seizure.report.render import fmt_ci, fmt_num, fmt_pct
 
 __all__ = ["PDF_ENGINES", "find_chromium", "chromium_flags", "write_pdf", "PdfError"]
 
@@ -76,8 +76,13 @@ def chromium_flags(user_data_dir: str | Path) -> list[str]:
 
 def _chromium_pdf(html: Path, out: Path, chromium: str, timeout: float = 180.0) -> None:
     with tempfile.TemporaryDirectory(prefix="seizure-chromium-") as profile:
-        cmd = [chromium, *chromium_flags(profile), "--no-pdf-header-footer", f"--print-to-pdf={out}",
-               html.resolve().as_uri()]
+        cmd = [
+            chromium,
+            *chromium_flags(profile),
+            "--no-pdf-header-footer",
+            f"--print-to-pdf={out}",
+            html.resolve().as_uri(),
+        ]
         try:
             proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
         except (OSError, subprocess.TimeoutExpired) as exc:
@@ -90,8 +95,15 @@ def _text_pages(pdf: PdfPages, title: str, lines: list[str]) -> None:
     for start in range(0, max(len(lines), 1), _LINES):
         fig = plt.figure(figsize=_A4)
         fig.text(0.06, 0.965, title, fontsize=12, weight="bold", parse_math=False)
-        fig.text(0.06, 0.94, "\n".join(lines[start : start + _LINES]), fontsize=7, family="monospace", va="top",
-                 parse_math=False)
+        fig.text(
+            0.06,
+            0.94,
+            "\n".join(lines[start : start + _LINES]),
+            fontsize=7,
+            family="monospace",
+            va="top",
+            parse_math=False,
+        )
         pdf.savefig(fig)
         plt.close(fig)
 
@@ -117,10 +129,20 @@ def _matplotlib_pdf(doc: dict, figures: dict[str, list[dict]], out: Path) -> Non
     ]
     head += _table(
         ["scoring", "sens", "CI boot", "CI Wilson", "FA/24h", "CI boot", "CI Poisson", "prec", "F1"],
-        [[names.get(m, m), fmt_pct(h["sensitivity"]), fmt_ci(h["sensitivity_ci_bootstrap"]),
-          fmt_ci(h["sensitivity_ci_wilson"]), fmt_num(h["fa_per_24h"]), fmt_ci(h["fa_per_24h_ci_bootstrap"], False),
-          fmt_ci(h["fa_per_24h_ci_poisson"], False), fmt_pct(h["precision"]), fmt_num(h["f1"], 3)]
-         for m, h in doc["headline"].items()],
+        [
+            [
+                names.get(m, m),
+                fmt_pct(h["sensitivity"]),
+                fmt_ci(h["sensitivity_ci_bootstrap"]),
+                fmt_ci(h["sensitivity_ci_wilson"]),
+                fmt_num(h["fa_per_24h"]),
+                fmt_ci(h["fa_per_24h_ci_bootstrap"], False),
+                fmt_ci(h["fa_per_24h_ci_poisson"], False),
+                fmt_pct(h["precision"]),
+                fmt_num(h["f1"], 3),
+            ]
+            for m, h in doc["headline"].items()
+        ],
     )
     if doc["scorers_missing"]:
         head.append("Not reported (scorer not available): " + ", ".join(doc["scorers_missing"]))
@@ -129,19 +151,38 @@ def _matplotlib_pdf(doc: dict, figures: dict[str, list[dict]], out: Path) -> Non
         head += textwrap.wrap(f"{Path(str(e['recording'])).name}: {e['reason']}", 120, subsequent_indent="    ")
     pat = _table(
         ["patient", "rec", "hours", "seizures", "detected", "sens", "CI Wilson", "FA", "FA/24h", "TAES sens"],
-        [[p["patient"], p["recordings"], fmt_num(p["hours"]), p["seizures"], p["detected"], fmt_pct(p["sensitivity"]),
-          fmt_ci(p["sensitivity_ci_wilson"]), p["false_alarms"], fmt_num(p["fa_per_24h"]), fmt_pct(p["taes_sensitivity"])]
-         for p in doc["patients"]],
+        [
+            [
+                p["patient"],
+                p["recordings"],
+                fmt_num(p["hours"]),
+                p["seizures"],
+                p["detected"],
+                fmt_pct(p["sensitivity"]),
+                fmt_ci(p["sensitivity_ci_wilson"]),
+                p["false_alarms"],
+                fmt_num(p["fa_per_24h"]),
+                fmt_pct(p["taes_sensitivity"]),
+            ]
+            for p in doc["patients"]
+        ],
     )
-    types = _table(["type", "seizures", "detected", "sens", "CI Wilson"],
-                   [[t["type"], t["seizures"], t["detected"], fmt_pct(t["sensitivity"]), fmt_ci(t["ci"])]
-                    for t in doc["by_type"]])
+    types = _table(
+        ["type", "seizures", "detected", "sens", "CI Wilson"],
+        [[t["type"], t["seizures"], t["detected"], fmt_pct(t["sensitivity"]), fmt_ci(t["ci"])] for t in doc["by_type"]],
+    )
     lat = doc["latency"]
-    types += ["", f"Latency (n={lat['n']}): median {fmt_num(lat['median'], 1)} s, IQR [{fmt_num(lat['q1'], 1)}, "
-              f"{fmt_num(lat['q3'], 1)}], range {fmt_num(lat['min'], 1)} - {fmt_num(lat['max'], 1)} s"]
+    types += [
+        "",
+        f"Latency (n={lat['n']}): median {fmt_num(lat['median'], 1)} s, IQR [{fmt_num(lat['q1'], 1)}, "
+        f"{fmt_num(lat['q3'], 1)}], range {fmt_num(lat['min'], 1)} - {fmt_num(lat['max'], 1)} s",
+    ]
     mc = doc["model_card"]
-    card = [f"{k}: {v}" for k, v in mc.items() if k != "limitations"] + ["limitations:"] + [f"  - {x}" for x in
-                                                                                           mc["limitations"]]
+    card = (
+        [f"{k}: {v}" for k, v in mc.items() if k != "limitations"]
+        + ["limitations:"]
+        + [f"  - {x}" for x in mc["limitations"]]
+    )
     card = [w for line in card for w in (textwrap.wrap(line, 125, subsequent_indent="    ") or [""])]
     with PdfPages(out) as pdf:
         _text_pages(pdf, "Seizure detection: clinical evaluation report", head)
@@ -163,8 +204,9 @@ def _matplotlib_pdf(doc: dict, figures: dict[str, list[dict]], out: Path) -> Non
         info["Title"] = "Seizure detection evaluation report"
 
 
-def write_pdf(doc: dict, figures: dict[str, list[dict]], html_path: str | Path, out: str | Path,
-              engine: str = "auto") -> str:
+def write_pdf(
+    doc: dict, figures: dict[str, list[dict]], html_path: str | Path, out: str | Path, engine: str = "auto"
+) -> str:
     """Write the PDF; returns the engine used (``chromium`` or ``matplotlib``).
 
     Parameters

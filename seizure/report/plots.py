@@ -84,7 +84,9 @@ def operating_curve_figure(
         ax.set_xlabel("false alarms per 24 h")
         ax.set_ylabel("sensitivity (%)")
         ax.set_ylim(0, 102)
-        ax.set_title(f"{metric.upper() if metric != 'szcore' else 'SzCORE'} operating curve ({split})", parse_math=False)
+        ax.set_title(
+            f"{metric.upper() if metric != 'szcore' else 'SzCORE'} operating curve ({split})", parse_math=False
+        )
         ax.grid(alpha=0.3)
         ax.legend(fontsize=6.5, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, frameon=False)
     return fig

@@ -107,33 +107,69 @@ def make_figures(doc: dict, records: list[EvalRecording]) -> dict[str, list[dict
     split = doc["data"]["split"]
     for metric, rows in doc["curves"].items():
         h = doc["headline"].get(metric, {})
-        fig = operating_curve_figure({"model": rows}, {"model": (h.get("fa_per_24h"), h.get("sensitivity"))},
-                                     metric, split)
-        figs["curves"].append({"id": f"curve-{metric}", "title": f"{_NAMES[metric]} operating curve",
-                               "caption": "Line: best sensitivity at or below each false-alarm rate over a threshold "
-                                          "sweep; dots: single thresholds; circle: the operating point.",
-                               "png": png_b64(fig)})
-    figs["distributions"].append({"id": "by-type", "title": "Sensitivity per seizure type",
-                                  "caption": "OVLP hits per reference seizure; bars: 95% Wilson intervals.",
-                                  "png": png_b64(type_sensitivity_figure(doc["by_type"]))})
-    figs["distributions"].append({"id": "latency", "title": "Detection latency",
-                                  "caption": doc["latency"]["definition"] + ".",
-                                  "png": png_b64(latency_figure(doc["latency"]["values"]))})
-    figs["distributions"].append({"id": "patients", "title": "Patients",
-                                  "caption": "Per-patient OVLP sensitivity against FA/24h.",
-                                  "png": png_b64(patient_scatter_figure(doc["patients"]))})
+        fig = operating_curve_figure(
+            {"model": rows}, {"model": (h.get("fa_per_24h"), h.get("sensitivity"))}, metric, split
+        )
+        figs["curves"].append(
+            {
+                "id": f"curve-{metric}",
+                "title": f"{_NAMES[metric]} operating curve",
+                "caption": "Line: best sensitivity at or below each false-alarm rate over a threshold "
+                "sweep; dots: single thresholds; circle: the operating point.",
+                "png": png_b64(fig),
+            }
+        )
+    figs["distributions"].append(
+        {
+            "id": "by-type",
+            "title": "Sensitivity per seizure type",
+            "caption": "OVLP hits per reference seizure; bars: 95% Wilson intervals.",
+            "png": png_b64(type_sensitivity_figure(doc["by_type"])),
+        }
+    )
+    figs["distributions"].append(
+        {
+            "id": "latency",
+            "title": "Detection latency",
+            "caption": doc["latency"]["definition"] + ".",
+            "png": png_b64(latency_figure(doc["latency"]["values"])),
+        }
+    )
+    figs["distributions"].append(
+        {
+            "id": "patients",
+            "title": "Patients",
+            "caption": "Per-patient OVLP sensitivity against FA/24h.",
+            "png": png_b64(patient_scatter_figure(doc["patients"])),
+        }
+    )
     pp = doc["operating_point"]["postprocess"]
     by_name = {r.bname: r for r in records}
     for w in doc["worst"]:
         rec = by_name[w["bname"]]
-        probs = {} if rec.probs is None else {"model": smooth(np.asarray(rec.probs, float), pp["step_s"], pp["smooth_s"])}
-        title = (f"{rec.bname}  (patient {rec.patient}; {w['missed']} missed, {w['false_alarms']} false alarm(s); "
-                 f"{rec.duration / 60:.1f} min)")
-        fig = timeline_figure(title, pp["step_s"], probs, {"model": pp["threshold_"]},
-                              [(e.start, e.stop) for e in rec.refs], {"model": [(e.start, e.stop) for e in rec.hyps]})
-        figs["timelines"].append({"id": f"timeline-{len(figs['timelines'])}", "title": f"{w['reason']}: {rec.bname}",
-                                  "caption": "Red: reference seizures; line: smoothed probability; dotted: threshold; "
-                                             "bars: detections.", "png": png_b64(fig)})
+        probs = (
+            {} if rec.probs is None else {"model": smooth(np.asarray(rec.probs, float), pp["step_s"], pp["smooth_s"])}
+        )
+        title = (
+            f"{rec.bname}  (patient {rec.patient}; {w['missed']} missed, {w['false_alarms']} false alarm(s); "
+            f"{rec.duration / 60:.1f} min)"
+        )
+        fig = timeline_figure(
+            title,
+            pp["step_s"],
+            probs,
+            {"model": pp["threshold_"]},
+            [(e.start, e.stop) for e in rec.refs],
+            {"model": [(e.start, e.stop) for e in rec.hyps]},
+        )
+        figs["timelines"].append(
+            {
+                "id": f"timeline-{len(figs['timelines'])}",
+                "title": f"{w['reason']}: {rec.bname}",
+                "caption": "Red: reference seizures; line: smoothed probability; dotted: threshold; bars: detections.",
+                "png": png_b64(fig),
+            }
+        )
     return figs
 
 
@@ -143,8 +179,9 @@ def _env() -> jinja2.Environment:
         autoescape=True,
         undefined=jinja2.StrictUndefined,
     )
-    env.filters.update(pct=fmt_pct, num=fmt_num, ci=fmt_ci, name=lambda m: _NAMES.get(m, m),
-                       base=lambda p: Path(str(p)).name)
+    env.filters.update(
+        pct=fmt_pct, num=fmt_num, ci=fmt_ci, name=lambda m: _NAMES.get(m, m), base=lambda p: Path(str(p)).name
+    )
     return env
 
 

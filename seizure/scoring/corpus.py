@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from seizure.io.events import Annotation
 from seizure.io.references import subject_of
@@ -197,4 +197,3 @@ def score_corpus(
         else:
             result[m] = aggregate(counts[m], szcore.sample_fs, subjects)
     return {"n_files": len(durations), "total_duration_s": total, "metrics": result}
-

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
-from typing import Sequence
 
 import numpy as np
 
@@ -155,9 +155,7 @@ def dpalign_tracks(
     rc, hc = ref.code.tolist(), hyp.code.tolist()
     rp, hp = ref.ptr.tolist(), hyp.ptr.tolist()
     for f in range(n_files):
-        tgt, hit, mis, ins, sub = _file_counts(
-            tuple(rc[rp[f]:rp[f + 1]]), tuple(hc[hp[f]:hp[f + 1]]), penalties
-        )
+        tgt, hit, mis, ins, sub = _file_counts(tuple(rc[rp[f] : rp[f + 1]]), tuple(hc[hp[f] : hp[f + 1]]), penalties)
         counts[:, f, 0] = tgt
         counts[:, f, 1] = hit
         counts[:, f, 2] = mis

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -46,17 +46,13 @@ def _ranges(tracks: Tracks, n_epochs: np.ndarray, epoch_s: float):
         same = tracks.file[1:] == tracks.file[:-1]
         prev[1:] = np.where(same, reach[:-1], -np.inf)
     after_gap = tracks.start > prev
-    lo = np.where(
-        after_gap, _count(tracks.start, epoch_s, False), _count(prev, epoch_s, True)
-    )
+    lo = np.where(after_gap, _count(tracks.start, epoch_s, False), _count(prev, epoch_s, True))
     hi = _count(tracks.stop, epoch_s, True)
     n = n_epochs[tracks.file]
     return np.clip(lo, 0, n), np.clip(hi, 0, n)
 
 
-def epoch_confusion(
-    ref: Tracks, hyp: Tracks, durations: np.ndarray, epoch_s: float = EPOCH_S
-) -> np.ndarray:
+def epoch_confusion(ref: Tracks, hyp: Tracks, durations: np.ndarray, epoch_s: float = EPOCH_S) -> np.ndarray:
     """Epoch confusion matrix of every file.
 
     Parameters
@@ -153,9 +149,7 @@ def epoch_counts(conf: np.ndarray) -> dict[str, np.ndarray]:
     return out
 
 
-def epoch_tracks(
-    ref: Tracks, hyp: Tracks, durations: np.ndarray, epoch_s: float = EPOCH_S
-) -> dict[str, np.ndarray]:
+def epoch_tracks(ref: Tracks, hyp: Tracks, durations: np.ndarray, epoch_s: float = EPOCH_S) -> dict[str, np.ndarray]:
     """EPOCH counts of every label of a corpus, per file (``{label: (n_files, 4)}``).
 
     Parameters
@@ -176,9 +170,7 @@ def epoch_tracks(
     return epoch_counts(epoch_confusion(ref, hyp, durations, epoch_s))
 
 
-def epoch(
-    ref: Sequence[Event], hyp: Sequence[Event], duration: float, epoch_s: float = EPOCH_S
-) -> dict[str, Counts]:
+def epoch(ref: Sequence[Event], hyp: Sequence[Event], duration: float, epoch_s: float = EPOCH_S) -> dict[str, Counts]:
     """EPOCH scoring of one file.
 
     Parameters

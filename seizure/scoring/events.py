@@ -10,8 +10,8 @@ vectorized scorers can work on all files at once.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 import numpy as np
 
@@ -80,9 +80,7 @@ def map_label(label: str) -> str:
         return SEIZ
     if key in KNOWN_LABELS:
         return BCKG
-    raise ScoringError(
-        f"unknown annotation label {label!r}; expected one of {sorted(KNOWN_LABELS | {'bkgd'})}"
-    )
+    raise ScoringError(f"unknown annotation label {label!r}; expected one of {sorted(KNOWN_LABELS | {'bkgd'})}")
 
 
 def check_duration(duration: float) -> float:
@@ -188,9 +186,7 @@ def seizure_spans(events: Iterable[Event]) -> list[tuple[float, float]]:
         apart. Times are not clipped to the recording. This is the input of the SzCORE
         scorers, which, like ``timescoring``, expect sorted non-overlapping events.
     """
-    spans = sorted(
-        (float(ev.start), float(ev.stop)) for ev in events if map_label(ev.label) == SEIZ
-    )
+    spans = sorted((float(ev.start), float(ev.stop)) for ev in events if map_label(ev.label) == SEIZ)
     out: list[list[float]] = []
     for start, stop in spans:
         if out and start < out[-1][1]:
@@ -223,7 +219,7 @@ class Tracks:
     ptr: np.ndarray
 
     @classmethod
-    def from_segments(cls, tracks: Sequence[Sequence[Segment]]) -> "Tracks":
+    def from_segments(cls, tracks: Sequence[Sequence[Segment]]) -> Tracks:
         """Flatten per-file label tracks (lists of ``(start, stop, label)``).
 
         Parameters
@@ -284,10 +280,7 @@ class Tracks:
             Segments in seconds, in time order, labelled ``seiz`` or ``bckg``.
         """
         a, b = self.ptr[f], self.ptr[f + 1]
-        return [
-            (float(s), float(e), LABELS[c])
-            for s, e, c in zip(self.start[a:b], self.stop[a:b], self.code[a:b])
-        ]
+        return [(float(s), float(e), LABELS[c]) for s, e, c in zip(self.start[a:b], self.stop[a:b], self.code[a:b])]
 
 
 def check_pair(ref: Annotation, hyp: Annotation, tolerance: float = PAIR_DURATION_TOLERANCE_S) -> float:

@@ -125,9 +125,7 @@ def covered(u_start: np.ndarray, u_stop: np.ndarray, x: np.ndarray) -> np.ndarra
     return cum[k] - excess
 
 
-def intersection_length(
-    u_start: np.ndarray, u_stop: np.ndarray, start: np.ndarray, stop: np.ndarray
-) -> np.ndarray:
+def intersection_length(u_start: np.ndarray, u_stop: np.ndarray, start: np.ndarray, stop: np.ndarray) -> np.ndarray:
     """Length of each interval ``[start, stop)`` covered by the disjoint set ``u``.
 
     Parameters
@@ -146,9 +144,7 @@ def intersection_length(
     return covered(u_start, u_stop, stop) - covered(u_start, u_stop, start)
 
 
-def intersects(
-    u_start: np.ndarray, u_stop: np.ndarray, start: np.ndarray, stop: np.ndarray
-) -> np.ndarray:
+def intersects(u_start: np.ndarray, u_stop: np.ndarray, start: np.ndarray, stop: np.ndarray) -> np.ndarray:
     """Whether each non-empty ``[start, stop)`` shares a point with the disjoint set ``u``.
 
     Parameters

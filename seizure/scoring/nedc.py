@@ -24,7 +24,7 @@ Counts(targets=3.0, hits=0.5, misses=2.5, false_alarms=1.0)
 
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from seizure.io.events import Annotation
 from seizure.scoring.corpus import COUNT_METRICS, check_metrics, corpus_counts, score_corpus
@@ -62,9 +62,7 @@ def count_pair(
     metrics = check_metrics(metrics)
     no_counts = [m for m in metrics if m not in COUNT_METRICS]
     if no_counts:
-        raise ScoringError(
-            f"metric(s) {no_counts} have no per-label counts; expected names from {list(COUNT_METRICS)}"
-        )
+        raise ScoringError(f"metric(s) {no_counts} have no per-label counts; expected names from {list(COUNT_METRICS)}")
     counts = corpus_counts([(ref, hyp)], metrics)
     return {m: {label: Counts(*counts[m][label][0]) for label in LABELS} for m in metrics}
 

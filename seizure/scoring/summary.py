@@ -40,7 +40,7 @@ class Counts:
         for f in fields(self):
             setattr(self, f.name, float(getattr(self, f.name)))
 
-    def __add__(self, other: "Counts") -> "Counts":
+    def __add__(self, other: Counts) -> Counts:
         if not isinstance(other, Counts):
             return NotImplemented
         return Counts(
@@ -123,9 +123,7 @@ def summarize(
     }
 
 
-def label_rows(
-    counts: dict[str, Counts], total_duration_s: float, epoch_s: float | None = None
-) -> dict[str, dict]:
+def label_rows(counts: dict[str, Counts], total_duration_s: float, epoch_s: float | None = None) -> dict[str, dict]:
     """:func:`summarize` every label, with the official true negatives.
 
     Parameters

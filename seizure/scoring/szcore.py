@@ -10,8 +10,8 @@ all files at once, giving the same counts.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 
@@ -81,7 +81,7 @@ class Spans:
     stop: np.ndarray
 
     @classmethod
-    def from_lists(cls, spans: Sequence[Sequence[tuple[float, float]]]) -> "Spans":
+    def from_lists(cls, spans: Sequence[Sequence[tuple[float, float]]]) -> Spans:
         """Flatten per-file lists of ``(start, stop)`` (each sorted, as from
         :func:`seizure.scoring.events.seizure_spans`).
 
@@ -230,9 +230,7 @@ def event_counts(
     }
 
 
-def sample_counts(
-    ref: Spans, hyp: Spans, durations: np.ndarray, fs: int = 1
-) -> dict[str, np.ndarray]:
+def sample_counts(ref: Spans, hyp: Spans, durations: np.ndarray, fs: int = 1) -> dict[str, np.ndarray]:
     """SzCORE sample-scoring counts per file (``timescoring.scoring.SampleScoring``).
 
     Parameters
@@ -287,9 +285,7 @@ def _nan_stat(fn, x) -> float | None:
     return None if x.size == 0 else float(fn(x))
 
 
-def aggregate(
-    counts: dict[str, np.ndarray], fs: int, subjects: Sequence[str] | None = None
-) -> dict:
+def aggregate(counts: dict[str, np.ndarray], fs: int, subjects: Sequence[str] | None = None) -> dict:
     """Pooled and per-subject SzCORE figures.
 
     Parameters
@@ -407,9 +403,7 @@ def szcore_event(
     return _one_file(event_counts(r, h, d, params), params.event_fs)
 
 
-def szcore_sample(
-    ref: Sequence[Event], hyp: Sequence[Event], duration: float, fs: int = 1
-) -> dict:
+def szcore_sample(ref: Sequence[Event], hyp: Sequence[Event], duration: float, fs: int = 1) -> dict:
     """SzCORE sample scoring (1 Hz label masks) of one file; keys as :func:`szcore_event`.
 
     Parameters
@@ -429,4 +423,3 @@ def szcore_sample(
     """
     r, h, d = _single(ref, hyp, duration)
     return _one_file(sample_counts(r, h, d, fs), fs)
-

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left, bisect_right
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -150,9 +150,7 @@ def taes_intervals(
         for f in both.tolist():
             a, b = r_ptr[f], r_ptr[f + 1]
             c, d = h_ptr[f], h_ptr[f + 1]
-            out[f] = taes_label(
-                list(zip(rs[a:b], re[a:b])), list(zip(hs[c:d], he[c:d])), exact
-            )
+            out[f] = taes_label(list(zip(rs[a:b], re[a:b])), list(zip(hs[c:d], he[c:d])), exact)
     return out
 
 
@@ -182,9 +180,7 @@ def taes_tracks(ref: Tracks, hyp: Tracks, exact: bool = False) -> dict[str, np.n
     return out
 
 
-def taes(
-    ref: Sequence[Event], hyp: Sequence[Event], duration: float, exact: bool = False
-) -> dict[str, Counts]:
+def taes(ref: Sequence[Event], hyp: Sequence[Event], duration: float, exact: bool = False) -> dict[str, Counts]:
     """TAES (time-aligned event scoring) of one file, with fractional counts.
 
     Parameters

@@ -18,11 +18,11 @@ import numpy as np
 from edfio import Edf, EdfSignal, Patient, Recording
 
 from ..io.annotations import write_csv, write_csv_bi
+from .artifacts import drifts, ecg, electrode_pops, line_noise, mimics, muscle_artifacts, ocular_artifacts, photic
 from .layout import SCALP_ELECTRODES, STANDARD_ELECTRODES, edf_label
 from .plan import SPLITS, plan_corpus
 from .records import CorpusPlan, RecordingPlan
 from .seizures import GENERALIZED, render_postictal, render_seizure
-from .artifacts import drifts, ecg, electrode_pops, line_noise, mimics, muscle_artifacts, ocular_artifacts, photic
 from .signals import IDX, add_weighted, alpha_rhythm, background, slow_curve
 
 __all__ = ["MANIFEST_NAME", "synthesize_recording", "write_recording", "generate_corpus"]

@@ -40,8 +40,10 @@ def _spike_wave(phase: np.ndarray) -> np.ndarray:
 
     def raw(ph):
         w = np.mod(ph, 2 * np.pi) - np.pi
-        return -np.exp(-((w / 0.33) ** 2)) + 0.55 * np.exp(-(((w - 1.7) / 0.9) ** 2)) - 0.2 * np.exp(
-            -(((w + 0.9) / 0.3) ** 2)
+        return (
+            -np.exp(-((w / 0.33) ** 2))
+            + 0.55 * np.exp(-(((w - 1.7) / 0.9) ** 2))
+            - 0.2 * np.exp(-(((w + 0.9) / 0.3) ** 2))
         )
 
     ref = raw(np.linspace(0, 2 * np.pi, 512, endpoint=False))

@@ -197,9 +197,7 @@ def interval_mask(n: int, sfreq: float, intervals, ramp_s: float = 1.0) -> np.nd
     return mask
 
 
-def background(
-    rng, n: int, sfreq: float, rms_uv: float, exponent: float, knee_hz: float = 25.0
-) -> np.ndarray:
+def background(rng, n: int, sfreq: float, rms_uv: float, exponent: float, knee_hz: float = 25.0) -> np.ndarray:
     """Spatially correlated 1/f**exponent background EEG (microvolts), (n_el, n) float32.
 
     The spectrum falls off faster above ``knee_hz`` (Hz).

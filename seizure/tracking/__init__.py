@@ -25,6 +25,23 @@ from seizure.tracking.queries import (
 from seizure.tracking.store import HTTP_DEFAULTS, TrackingError, resolve_uri
 from seizure.tracking.tracker import MlflowEpochCallback, NullTracker, Tracker, git_commit, global_rank
 
-__all__ = ["resolve_uri", "Tracker", "MlflowEpochCallback", "git_commit", "run_info", "search_runs", "load_model",
-           "download_run_artifacts", "log_report", "NullTracker", "global_rank", "TrackingError", "HTTP_DEFAULTS",
-           "HEARTBEAT_S", "STALE_AFTER_S", "sync", "mark_dead_runs", "end_stale_run"]
+__all__ = [
+    "resolve_uri",
+    "Tracker",
+    "MlflowEpochCallback",
+    "git_commit",
+    "run_info",
+    "search_runs",
+    "load_model",
+    "download_run_artifacts",
+    "log_report",
+    "NullTracker",
+    "global_rank",
+    "TrackingError",
+    "HTTP_DEFAULTS",
+    "HEARTBEAT_S",
+    "STALE_AFTER_S",
+    "sync",
+    "mark_dead_runs",
+    "end_stale_run",
+]

@@ -20,9 +20,23 @@ import socket
 from datetime import datetime, timezone
 from pathlib import Path
 
-__all__ = ["HOST_TAG", "PID_TAG", "PROCESS_START_TAG", "HEARTBEAT_TAG", "END_REASON_TAG", "ATTEMPT_TAG",
-           "HEARTBEAT_S", "STALE_AFTER_S", "identity_tags", "now_iso", "parse_iso", "process_state",
-           "death_reason", "is_known_alive", "format_age"]
+__all__ = [
+    "HOST_TAG",
+    "PID_TAG",
+    "PROCESS_START_TAG",
+    "HEARTBEAT_TAG",
+    "END_REASON_TAG",
+    "ATTEMPT_TAG",
+    "HEARTBEAT_S",
+    "STALE_AFTER_S",
+    "identity_tags",
+    "now_iso",
+    "parse_iso",
+    "process_state",
+    "death_reason",
+    "is_known_alive",
+    "format_age",
+]
 
 HOST_TAG = "seizure.host"
 PID_TAG = "seizure.pid"
@@ -42,7 +56,7 @@ def _process_start(pid: int) -> str:
         boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
     except OSError:
         return ""
-    fields = stat[stat.rindex(")") + 2:].split()  # after "pid (comm) "
+    fields = stat[stat.rindex(")") + 2 :].split()  # after "pid (comm) "
     return f"{boot}:{fields[19]}"  # field 22 of stat: starttime
 
 
@@ -86,7 +100,7 @@ def process_state(host: str, pid: int, start: str = "") -> str:
         pass  # exists, owned by another user
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
-        if stat[stat.rindex(")") + 2:].split()[0] == "Z":
+        if stat[stat.rindex(")") + 2 :].split()[0] == "Z":
             return "gone"  # killed, not yet reaped
     except OSError:
         pass

@@ -26,20 +26,26 @@ def _common(net, input_example: np.ndarray) -> dict:
     # the pickle format is chosen on purpose (loading accepts any batch size and window length);
     # silence MLflow's generic warning about it
     logging.getLogger("mlflow.pytorch").setLevel(logging.ERROR)
-    return dict(signature=_signature(net, input_example), input_example=input_example,
-                pip_requirements=[f"torch=={torch.__version__.split('+')[0]}"], serialization_format="pickle")
+    return dict(
+        signature=_signature(net, input_example),
+        input_example=input_example,
+        pip_requirements=[f"torch=={torch.__version__.split('+')[0]}"],
+        serialization_format="pickle",
+    )
 
 
-def log_torch_model(uri: str, run_id: str, experiment_id: str, net, input_example: np.ndarray,
-                    registered_name: str = "") -> str:
+def log_torch_model(
+    uri: str, run_id: str, experiment_id: str, net, input_example: np.ndarray, registered_name: str = ""
+) -> str:
     """Log ``net`` as the model ``model`` of run ``run_id`` (in ``experiment_id`` at ``uri``), with its
     signature and input example; register it when a name is given. Returns the model URI."""
     import mlflow.pytorch
 
     mlflow.set_tracking_uri(uri)
     mlflow.set_experiment(experiment_id=experiment_id)  # where MLflow files the logged model
-    info = mlflow.pytorch.log_model(net, name="model", registered_model_name=registered_name or None, run_id=run_id,
-                                    **_common(net, input_example))
+    info = mlflow.pytorch.log_model(
+        net, name="model", registered_model_name=registered_name or None, run_id=run_id, **_common(net, input_example)
+    )
     return info.model_uri
 
 

@@ -40,8 +40,17 @@ from seizure.tracking.store import (
     store_errors,
 )
 
-__all__ = ["JOURNAL", "SYNCED", "OFFLINE_ID_TAG", "Journal", "Record", "read_journal", "find_journals", "sync",
-           "context_tags"]
+__all__ = [
+    "JOURNAL",
+    "SYNCED",
+    "OFFLINE_ID_TAG",
+    "Journal",
+    "Record",
+    "read_journal",
+    "find_journals",
+    "sync",
+    "context_tags",
+]
 
 logger = logging.getLogger("seizure")
 
@@ -51,8 +60,15 @@ FORMAT = 1
 OFFLINE_ID_TAG = "seizure.offline_id"
 KINDS = ("start", "params", "tags", "metrics", "artifact", "model", "end")
 #: The field each kind of entry needs, and its type.
-FIELDS = {"start": ("offline_id", str), "params": ("params", dict), "tags": ("tags", dict),
-          "metrics": ("metrics", dict), "artifact": ("path", str), "model": ("path", str), "end": ("status", str)}
+FIELDS = {
+    "start": ("offline_id", str),
+    "params": ("params", dict),
+    "tags": ("tags", dict),
+    "metrics": ("metrics", dict),
+    "artifact": ("path", str),
+    "model": ("path", str),
+    "end": ("status", str),
+}
 STATUSES = ("FINISHED", "FAILED", "KILLED")
 
 
@@ -156,16 +172,19 @@ def read_journal(folder: str | os.PathLike) -> Record:
             entry = json.loads(line)
         except json.JSONDecodeError:
             if i == len(lines):
-                logger.warning("%s: last line %d is incomplete (the process was killed while writing it); "
-                               "ignoring it", path, i)
+                logger.warning(
+                    "%s: last line %d is incomplete (the process was killed while writing it); ignoring it", path, i
+                )
                 break
             raise TrackingError(f"{path}, line {i}: not JSON") from None
         if not isinstance(entry, dict) or entry.get("kind") not in KINDS:
             raise TrackingError(f"{path}, line {i}: field 'kind' must be one of {list(KINDS)}")
         name, kind = FIELDS[entry["kind"]]
         if not isinstance(entry.get(name), kind) or not isinstance(entry.get("time"), int):
-            raise TrackingError(f"{path}, line {i}: a {entry['kind']!r} entry needs field {name!r} "
-                                f"({kind.__name__}) and 'time' (int, ms)")
+            raise TrackingError(
+                f"{path}, line {i}: a {entry['kind']!r} entry needs field {name!r} "
+                f"({kind.__name__}) and 'time' (int, ms)"
+            )
         if entry["kind"] == "end" and entry["status"] not in STATUSES:
             raise TrackingError(f"{path}, line {i}: field 'status' must be one of {list(STATUSES)}")
         entries.append(entry)
@@ -202,8 +221,9 @@ def _writer_alive(record: Record, stale_after_s: float) -> bool:
     pid = tags.get(liveness.PID_TAG, "")
     state = "unknown"
     if pid.isdigit():
-        state = liveness.process_state(tags.get(liveness.HOST_TAG, ""), int(pid),
-                                       tags.get(liveness.PROCESS_START_TAG, ""))
+        state = liveness.process_state(
+            tags.get(liveness.HOST_TAG, ""), int(pid), tags.get(liveness.PROCESS_START_TAG, "")
+        )
     if state != "unknown":
         return state == "alive"
     last = (record.entries[-1] if record.entries else record.start)["time"] / 1000
@@ -225,8 +245,10 @@ def _target_run(client: mlflow.MlflowClient, record: Record, id_map: dict[str, s
         except STORE_ERRORS as exc:
             if not is_refusal(exc):
                 raise
-            say(f"{record.folder}: run {server_id} is not on this server; replaying into a new run "
-                "(it holds only what was logged after the server was lost)")
+            say(
+                f"{record.folder}: run {server_id} is not on this server; replaying into a new run "
+                "(it holds only what was logged after the server was lost)"
+            )
     exp_id = get_or_create_experiment(client, record.start.get("experiment") or "seizure")
     for stale in _find_by_offline_id(client, record.offline_id, [exp_id]):  # a sync that stopped half-way
         client.delete_run(stale.info.run_id)
@@ -241,8 +263,10 @@ def _target_run(client: mlflow.MlflowClient, record: Record, id_map: dict[str, s
             except STORE_ERRORS as exc:
                 if not is_refusal(exc):
                     raise
-                say(f"{record.folder}: parent run {parent} is neither on the server nor synced; "
-                    "tagged seizure.offline_parent instead")
+                say(
+                    f"{record.folder}: parent run {parent} is neither on the server nor synced; "
+                    "tagged seizure.offline_parent instead"
+                )
         if mapped:
             tags["mlflow.parentRunId"] = mapped
         else:
@@ -258,14 +282,16 @@ def _replay(client: mlflow.MlflowClient, uri: str, run_id: str, experiment_id: s
         if kind == "params":
             items = [Param(k, str(v)) for k, v in e["params"].items()]
             for i in range(0, len(items), 100):
-                client.log_batch(run_id, params=items[i:i + 100])
+                client.log_batch(run_id, params=items[i : i + 100])
         elif kind == "tags":
             items = [RunTag(k, str(v)) for k, v in e["tags"].items()]
             for i in range(0, len(items), 100):
-                client.log_batch(run_id, tags=items[i:i + 100])
+                client.log_batch(run_id, tags=items[i : i + 100])
         elif kind == "metrics":
-            client.log_batch(run_id, metrics=[Metric(k, float(v), int(e["time"]), int(e.get("step") or 0))
-                                              for k, v in e["metrics"].items()])
+            client.log_batch(
+                run_id,
+                metrics=[Metric(k, float(v), int(e["time"]), int(e.get("step") or 0)) for k, v in e["metrics"].items()],
+            )
         elif kind == "artifact":
             local = record.folder / e["path"]
             if local.is_dir():
@@ -280,8 +306,9 @@ def _replay(client: mlflow.MlflowClient, uri: str, run_id: str, experiment_id: s
     return n
 
 
-def sync(path: str | os.PathLike, uri: str = "", say=print,
-         stale_after_s: float = liveness.STALE_AFTER_S) -> list[dict]:
+def sync(
+    path: str | os.PathLike, uri: str = "", say=print, stale_after_s: float = liveness.STALE_AFTER_S
+) -> list[dict]:
     """Replay every offline record at or under ``path`` into a tracking store.
 
     Parameters
@@ -324,8 +351,10 @@ def sync(path: str | os.PathLike, uri: str = "", say=print,
         if end is None and _writer_alive(record, stale_after_s):
             row["action"] = "still running"
             ident = record.start.get("identity", {})
-            say(f"{folder}: still being written by pid {ident.get(liveness.PID_TAG)} on "
-                f"{ident.get(liveness.HOST_TAG)}; sync it when the run ends")
+            say(
+                f"{folder}: still being written by pid {ident.get(liveness.PID_TAG)} on "
+                f"{ident.get(liveness.HOST_TAG)}; sync it when the run ends"
+            )
             out.append(row)
             continue
         target = resolve_uri(uri or record.start.get("uri") or "")
@@ -346,15 +375,20 @@ def _sync_one(record: Record, target: str, id_map: dict[str, str], say) -> dict:
     else:
         ident = record.start.get("identity", {})
         last = record.entries[-1]["time"] if record.entries else record.start["time"]
-        reason = (f"the process recording offline (pid {ident.get(liveness.PID_TAG)} on "
-                  f"{ident.get(liveness.HOST_TAG)}) died; ended by sync at {liveness.now_iso()}")
+        reason = (
+            f"the process recording offline (pid {ident.get(liveness.PID_TAG)} on "
+            f"{ident.get(liveness.HOST_TAG)}) died; ended by sync at {liveness.now_iso()}"
+        )
         client.set_tag(run_id, liveness.END_REASON_TAG, reason)
         client.set_tag(run_id, "end_status", "KILLED")
         status, end_time = "KILLED", int(last)
     client.set_tag(run_id, "seizure.synced_from", str(folder))
     client.set_terminated(run_id, status, end_time=end_time)
-    (folder / SYNCED).write_text(json.dumps({"run_id": run_id, "uri": target, "status": status,
-                                             "entries": n, "time": liveness.now_iso()}, indent=1))
+    (folder / SYNCED).write_text(
+        json.dumps(
+            {"run_id": run_id, "uri": target, "status": status, "entries": n, "time": liveness.now_iso()}, indent=1
+        )
+    )
     say(f"{folder}: {n} entries synced to run {run_id} ({status}) at {target}")
     return {"run_id": run_id, "status": status, "action": "synced"}
 
@@ -362,4 +396,3 @@ def _sync_one(record: Record, target: str, id_map: dict[str, str], say) -> dict:
 def context_tags() -> dict[str, str]:
     """MLflow's tags for a run started here (user, source, git commit), as ``mlflow.start_run`` sets."""
     return {k: str(v) for k, v in context_registry.resolve_tags({}).items()}
-

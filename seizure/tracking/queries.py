@@ -11,8 +11,15 @@ import mlflow
 from seizure.tracking import liveness
 from seizure.tracking.store import TrackingError, connect, resolve_uri, store_errors
 
-__all__ = ["run_info", "search_runs", "load_model", "download_run_artifacts", "log_report", "mark_dead_runs",
-           "end_stale_run"]
+__all__ = [
+    "run_info",
+    "search_runs",
+    "load_model",
+    "download_run_artifacts",
+    "log_report",
+    "mark_dead_runs",
+    "end_stale_run",
+]
 
 
 def run_info(run_id: str, uri: str = "") -> dict:
@@ -36,8 +43,9 @@ def run_info(run_id: str, uri: str = "") -> dict:
     }
 
 
-def search_runs(uri: str = "", experiment: str | None = None, max_results: int = 100,
-                stale_after_s: float = liveness.STALE_AFTER_S) -> list[dict]:
+def search_runs(
+    uri: str = "", experiment: str | None = None, max_results: int = 100, stale_after_s: float = liveness.STALE_AFTER_S
+) -> list[dict]:
     """Runs of one experiment (or all), newest first, as plain dicts.
 
     Each has ``dead``: why a RUNNING run is dead ('' when it is not RUNNING or is alive; see
@@ -77,15 +85,19 @@ def _search_runs(uri: str, experiment: str | None, max_results: int, stale_after
 def _end_dead(client: mlflow.MlflowClient, run, reason: str) -> None:
     tags = dict(run.data.tags)
     beat = liveness.parse_iso(tags.get(liveness.HEARTBEAT_TAG, ""))
-    client.set_tag(run.info.run_id, liveness.END_REASON_TAG,
-                   f"{reason}; marked KILLED from {socket.gethostname()} at {liveness.now_iso()}")
+    client.set_tag(
+        run.info.run_id,
+        liveness.END_REASON_TAG,
+        f"{reason}; marked KILLED from {socket.gethostname()} at {liveness.now_iso()}",
+    )
     client.set_tag(run.info.run_id, "end_status", "KILLED")
     # the run ended at its last sign of life, when known
     client.set_terminated(run.info.run_id, "KILLED", end_time=int(beat * 1000) if beat else None)
 
 
-def end_stale_run(run_id: str, uri: str = "", stale_after_s: float = liveness.STALE_AFTER_S,
-                  force: bool = False) -> str:
+def end_stale_run(
+    run_id: str, uri: str = "", stale_after_s: float = liveness.STALE_AFTER_S, force: bool = False
+) -> str:
     """Set a RUNNING run whose process is dead to KILLED, tagging ``seizure.end_reason`` with why.
 
     Parameters
@@ -124,20 +136,30 @@ def _end_stale(client: mlflow.MlflowClient, run, stale_after_s: float, force: bo
     reason = liveness.death_reason(status, tags, stale_after_s)
     if not reason:
         host, pid = tags.get(liveness.HOST_TAG, ""), tags.get(liveness.PID_TAG, "")
-        if host and pid.isdigit() and liveness.process_state(host, int(pid), tags.get(liveness.PROCESS_START_TAG, "")) \
-                == "alive":
+        if (
+            host
+            and pid.isdigit()
+            and liveness.process_state(host, int(pid), tags.get(liveness.PROCESS_START_TAG, "")) == "alive"
+        ):
             raise TrackingError(f"MLflow run {run_id} is alive: pid {pid} runs on this host ({host})")
         if not force:
-            raise TrackingError(f"MLflow run {run_id} cannot be shown dead (last heartbeat "
-                                f"{tags.get(liveness.HEARTBEAT_TAG, 'never')}, pid {pid or '?'} on {host or '?'}); "
-                                "end it anyway with force")
+            raise TrackingError(
+                f"MLflow run {run_id} cannot be shown dead (last heartbeat "
+                f"{tags.get(liveness.HEARTBEAT_TAG, 'never')}, pid {pid or '?'} on {host or '?'}); "
+                "end it anyway with force"
+            )
         reason = "ended by hand"
     _end_dead(client, run, reason)
     return reason
 
 
-def mark_dead_runs(uri: str = "", experiment: str | None = None, run_ids: list[str] | None = None,
-                   stale_after_s: float = liveness.STALE_AFTER_S, max_results: int = 1000) -> list[tuple[str, str]]:
+def mark_dead_runs(
+    uri: str = "",
+    experiment: str | None = None,
+    run_ids: list[str] | None = None,
+    stale_after_s: float = liveness.STALE_AFTER_S,
+    max_results: int = 1000,
+) -> list[tuple[str, str]]:
     """End every RUNNING run whose process is dead (KILLED, tagged with the reason).
 
     Parameters
@@ -190,7 +212,7 @@ def load_model(model_uri: str, uri: str = ""):
     client = connect(tracking_uri)
     try:
         if model_uri.startswith("models:/"):
-            ref = model_uri[len("models:/"):].strip("/")
+            ref = model_uri[len("models:/") :].strip("/")
             if "@" in ref:
                 name, alias = ref.split("@", 1)
                 version = client.get_model_version_by_alias(name, alias)
@@ -201,7 +223,7 @@ def load_model(model_uri: str, uri: str = ""):
                 version = client.get_model_version(name, ver)
             run_id = version.run_id
         elif model_uri.startswith("runs:/"):
-            run_id = model_uri[len("runs:/"):].split("/", 1)[0]
+            run_id = model_uri[len("runs:/") :].split("/", 1)[0]
             client.get_run(run_id)
         else:
             raise ValueError(f"{model_uri}: expected models:/NAME/VERSION, models:/NAME@ALIAS or runs:/RUN_ID/PATH")

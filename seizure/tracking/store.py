@@ -41,8 +41,18 @@ from mlflow.exceptions import MlflowException
 
 from seizure._validation import SeizureError
 
-__all__ = ["HTTP_DEFAULTS", "TrackingError", "resolve_uri", "connect", "is_refusal", "describe", "sqlite_path",
-           "STORE_ERRORS", "get_or_create_experiment", "store_errors"]
+__all__ = [
+    "HTTP_DEFAULTS",
+    "TrackingError",
+    "resolve_uri",
+    "connect",
+    "is_refusal",
+    "describe",
+    "sqlite_path",
+    "STORE_ERRORS",
+    "get_or_create_experiment",
+    "store_errors",
+]
 
 logger = logging.getLogger("seizure")
 
@@ -89,7 +99,7 @@ def sqlite_path(uri: str) -> Path | None:
     or None for other URIs and in-memory databases."""
     if not uri.startswith("sqlite:///"):
         return None
-    rest = uri[len("sqlite:///"):].split("?", 1)[0]
+    rest = uri[len("sqlite:///") :].split("?", 1)[0]
     if not rest or rest == ":memory:":
         return None
     return Path(rest).resolve()
@@ -129,8 +139,10 @@ def _file_lock(path: Path, wait_s: float = LOCK_WAIT_S):
                 break
             except BlockingIOError:
                 if time.monotonic() > deadline:
-                    raise TrackingError(f"{path}: another process held this lock for more than {wait_s:.0f} s "
-                                        "while creating the tracking database") from None
+                    raise TrackingError(
+                        f"{path}: another process held this lock for more than {wait_s:.0f} s "
+                        "while creating the tracking database"
+                    ) from None
                 time.sleep(0.05)
         try:
             yield
@@ -176,8 +188,10 @@ def get_or_create_experiment(client: mlflow.MlflowClient, name: str) -> str:
     exp = client.get_experiment_by_name(name)
     if exp is not None:
         if exp.lifecycle_stage == "deleted":
-            raise TrackingError(f"MLflow experiment {name!r} is deleted; restore it (mlflow experiments restore) "
-                                "or choose another tracking.experiment")
+            raise TrackingError(
+                f"MLflow experiment {name!r} is deleted; restore it (mlflow experiments restore) "
+                "or choose another tracking.experiment"
+            )
         return exp.experiment_id
     try:
         return client.create_experiment(name)

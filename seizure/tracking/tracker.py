@@ -60,7 +60,10 @@ def git_commit() -> str:
     """Commit of the source tree the package runs from, or ``unknown``."""
     try:
         out = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=Path(__file__).resolve().parent, capture_output=True, text=True,
+            ["git", "rev-parse", "HEAD"],
+            cwd=Path(__file__).resolve().parent,
+            capture_output=True,
+            text=True,
             timeout=10,
         )
         return out.stdout.strip() or "unknown"
@@ -175,13 +178,20 @@ class Tracker:
         if status == "RUNNING":
             reason = liveness.death_reason(status, tags) or "its process left no trace of life"
             ended = f"KILLED ({reason}; found dead when resumed at {liveness.now_iso()})"
-            logger.warning("MLflow run %s: its previous attempt (pid %s on %s) is dead: %s; continuing it",
-                           run.info.run_id, pid, host, reason)
+            logger.warning(
+                "MLflow run %s: its previous attempt (pid %s on %s) is dead: %s; continuing it",
+                run.info.run_id,
+                pid,
+                host,
+                reason,
+            )
         else:
             why = tags.get(liveness.END_REASON_TAG)
             ended = status + (f" ({why})" if why else "")
-        return {f"{liveness.ATTEMPT_TAG}.{attempt}": f"{ended}; pid {pid} on {host}",
-                liveness.ATTEMPT_TAG: str(attempt + 1)}
+        return {
+            f"{liveness.ATTEMPT_TAG}.{attempt}": f"{ended}; pid {pid} on {host}",
+            liveness.ATTEMPT_TAG: str(attempt + 1),
+        }
 
     # -- offline ----------------------------------------------------------------------------------
 
@@ -208,18 +218,32 @@ class Tracker:
         while folder.exists():
             n += 1
             folder = root / f"{self.run_id}-{n}"
-        self.journal = Journal.create(folder, {
-            "offline_id": self.run_id, "server_run_id": server_run_id, "uri": self.uri,
-            "experiment": self.experiment, "experiment_id": self.experiment_id, "run_name": self.run_name,
-            "parent_run_id": self.parent_run_id, "identity": self._identity, "reason": reason,
-            "context_tags": {} if server_run_id else context_tags(),
-        })
+        self.journal = Journal.create(
+            folder,
+            {
+                "offline_id": self.run_id,
+                "server_run_id": server_run_id,
+                "uri": self.uri,
+                "experiment": self.experiment,
+                "experiment_id": self.experiment_id,
+                "run_name": self.run_name,
+                "parent_run_id": self.parent_run_id,
+                "identity": self._identity,
+                "reason": reason,
+                "context_tags": {} if server_run_id else context_tags(),
+            },
+        )
         self.journal.append("tags", tags={**self._identity, liveness.HEARTBEAT_TAG: liveness.now_iso()})
         _offline_runs.add(self.run_id)
         logger.warning(
             "tracking store %s cannot be reached (%s): MLflow run %s goes on in the local record %s; "
             "nothing is lost. When the store is back, replay it with: seizure runs --sync %s --tracking-uri %s",
-            self.uri, reason, self.run_id, folder, folder, self.uri,
+            self.uri,
+            reason,
+            self.run_id,
+            folder,
+            folder,
+            self.uri,
         )
 
     def _do(self, what: str, online: Callable[[], Any], offline: Callable[[], Any]) -> Any:
@@ -231,8 +255,9 @@ class Tracker:
                     return online()
                 except STORE_ERRORS as exc:
                     if is_refusal(exc):
-                        logger.warning("tracking store %s refused %s for run %s: %s", self.uri, what, self.run_id,
-                                       describe(exc))
+                        logger.warning(
+                            "tracking store %s refused %s for run %s: %s", self.uri, what, self.run_id, describe(exc)
+                        )
                         return None
                     if attempt + 1 < self._attempts:
                         time.sleep(0.5 * 2**attempt)
@@ -259,8 +284,11 @@ class Tracker:
         ``reason`` goes into the tag ``seizure.end_reason``."""
         _unended.pop(id(self), None)
         self.set_tags({"end_status": status, **({liveness.END_REASON_TAG: reason} if reason else {})})
-        self._do(f"ending the run {status}", lambda: self._client.set_terminated(self.run_id, status),
-                 lambda: self.journal.append("end", status=status))
+        self._do(
+            f"ending the run {status}",
+            lambda: self._client.set_terminated(self.run_id, status),
+            lambda: self.journal.append("end", status=status),
+        )
 
     # -- logging ----------------------------------------------------------------------------------
 
@@ -291,8 +319,11 @@ class Tracker:
         if clean:
             ms, step = int(time.time() * 1000), int(step or 0)
             batch = [Metric(k, v, ms, step) for k, v in clean.items()]
-            self._do(f"logging metrics of step {step}", lambda: self._client.log_batch(self.run_id, metrics=batch),
-                     lambda: self.journal.append("metrics", metrics=clean, step=step, time=ms))
+            self._do(
+                f"logging metrics of step {step}",
+                lambda: self._client.log_batch(self.run_id, metrics=batch),
+                lambda: self.journal.append("metrics", metrics=clean, step=step, time=ms),
+            )
         self.heartbeat()
 
     def heartbeat(self, force: bool = False) -> None:
@@ -322,12 +353,18 @@ class Tracker:
         """
         if not Path(path).exists():
             raise FileNotFoundError(2, "no such file to log as an artifact", str(path))
-        self._do(f"logging artifact {path}", lambda: self._client.log_artifact(self.run_id, str(path), artifact_path),
-                 lambda: self.journal.add_artifact(path, artifact_path))
+        self._do(
+            f"logging artifact {path}",
+            lambda: self._client.log_artifact(self.run_id, str(path), artifact_path),
+            lambda: self.journal.add_artifact(path, artifact_path),
+        )
 
     def log_dict(self, data: dict, name: str) -> None:
-        self._do(f"logging {name}", lambda: self._client.log_dict(self.run_id, data, name),
-                 lambda: self.journal.add_dict(data, name))
+        self._do(
+            f"logging {name}",
+            lambda: self._client.log_dict(self.run_id, data, name),
+            lambda: self.journal.add_dict(data, name),
+        )
 
     def log_model(self, net, input_example: np.ndarray, registered_name: str = "") -> str:
         """Log a torch module with signature and input example; register it if a name is given.
@@ -337,11 +374,14 @@ class Tracker:
 
         Returns the model URI (offline: the local model folder, logged and registered at sync).
         """
-        return self._do(
-            "logging the model",
-            lambda: log_torch_model(self.uri, self.run_id, self.experiment_id, net, input_example, registered_name),
-            lambda: self.journal.add_model(net, input_example, registered_name),
-        ) or ""
+        return (
+            self._do(
+                "logging the model",
+                lambda: log_torch_model(self.uri, self.run_id, self.experiment_id, net, input_example, registered_name),
+                lambda: self.journal.add_model(net, input_example, registered_name),
+            )
+            or ""
+        )
 
 
 @atexit.register

@@ -9,7 +9,8 @@ from __future__ import annotations
 import copy
 import logging
 import math
-from typing import TYPE_CHECKING, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import lightning as L
 import numpy as np
@@ -80,7 +81,7 @@ class DevEventMetrics(L.Callback):
 
     def __init__(
         self,
-        entries: Sequence["CachedRecording"],
+        entries: Sequence[CachedRecording],
         step_s: float,
         window_steps: int,
         detector: EventDetector,
@@ -112,9 +113,7 @@ class DevEventMetrics(L.Callback):
             for e in self.entries:
                 sps = int(round(self.step_s * e.sfreq))
                 n_steps = int(math.floor(e.duration / self.step_s + 1e-9))
-                out.append(
-                    predict_signals(runner, e.signals, sps, n_steps, self.window_steps, 0, self.batch_size)
-                )
+                out.append(predict_signals(runner, e.signals, sps, n_steps, self.window_steps, 0, self.batch_size))
         finally:
             net.train(was_training)
         return out
@@ -122,11 +121,19 @@ class DevEventMetrics(L.Callback):
     def fit(self, probs: list[np.ndarray]) -> EventDetector:
         """A copy of ``detector`` fitted on dev probabilities (thresholds: ``n_thresholds`` quantiles
         of the smoothed scores and 0.05, 0.10, ..., 0.95)."""
-        det = EventDetector(**{k: getattr(self.detector, k) for k in ("step_s", "smooth_s", "min_duration_s",
-                                                                      "merge_gap_s")})
-        return det.fit(probs, self.refs, self.durations, target_fa_per_24h=self.target, metric="ovlp",
-                       selection="plateau_highest", n_thresholds=self.n_thresholds,
-                       fixed_thresholds=_DEV_THRESHOLDS)
+        det = EventDetector(
+            **{k: getattr(self.detector, k) for k in ("step_s", "smooth_s", "min_duration_s", "merge_gap_s")}
+        )
+        return det.fit(
+            probs,
+            self.refs,
+            self.durations,
+            target_fa_per_24h=self.target,
+            metric="ovlp",
+            selection="plateau_highest",
+            n_thresholds=self.n_thresholds,
+            fixed_thresholds=_DEV_THRESHOLDS,
+        )
 
     def evaluate(self, net: nn.Module) -> dict:
         """Score ``net`` on the dev recordings: ``{"sensitivity", "fa_per_24h", "threshold"}``
@@ -186,7 +193,7 @@ class BestWeights(L.Callback):
             logger.info("restored weights of epoch %d (%s = %.4f)", self.best_epoch, self.monitor, self.best)
 
 
-def build_callbacks(cfg: "Config", dev_entries: Sequence["CachedRecording"] | None = None) -> list[L.Callback]:
+def build_callbacks(cfg: Config, dev_entries: Sequence[CachedRecording] | None = None) -> list[L.Callback]:
     """Callbacks from ``cfg.train.dev_metrics`` and ``cfg.train.early_stopping``.
 
     Returns ``[DevEventMetrics]`` when dev metrics are enabled and dev recordings are given,

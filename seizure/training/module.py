@@ -30,7 +30,6 @@ if TYPE_CHECKING:
 __all__ = ["LOSSES", "OPTIMIZERS", "SCHEDULERS", "SeizureModule", "build_module", "data_loss", "model_kwargs"]
 
 
-
 def data_loss(
     logits: torch.Tensor, y: torch.Tensor, name: str = "bce", pos_weight: float = 1.0, focal_gamma: float = 2.0
 ) -> torch.Tensor:
@@ -175,7 +174,10 @@ class SeizureModule(L.LightningModule):
         trainable = [i for i in parameter_groups(self.net) if i.param.requires_grad]
         kernels = [i.param for i in trainable if i.group in KERNEL_GROUPS]
         others = [i.param for i in trainable if i.group not in KERNEL_GROUPS]
-        groups = [{"params": kernels, "weight_decay": self.hparams.weight_decay}, {"params": others, "weight_decay": 0.0}]
+        groups = [
+            {"params": kernels, "weight_decay": self.hparams.weight_decay},
+            {"params": others, "weight_decay": 0.0},
+        ]
         lr = self.hparams.lr
         if o["optimizer"] == "adamw":
             opt = torch.optim.AdamW(groups, lr=lr)
@@ -200,7 +202,7 @@ class SeizureModule(L.LightningModule):
         return {"optimizer": opt, "lr_scheduler": sched}
 
 
-def model_kwargs(cfg: "Config", n_channels: int, sfreq: float, rows_per_channel: int = 1) -> dict:
+def model_kwargs(cfg: Config, n_channels: int, sfreq: float, rows_per_channel: int = 1) -> dict:
     """Network keyword arguments from ``cfg.model`` and the data.
 
     Parameters
@@ -220,7 +222,7 @@ def model_kwargs(cfg: "Config", n_channels: int, sfreq: float, rows_per_channel:
 
 
 def build_module(
-    cfg: "Config", n_channels: int, sfreq: float, pos_weight: float, rows_per_channel: int = 1
+    cfg: Config, n_channels: int, sfreq: float, pos_weight: float, rows_per_channel: int = 1
 ) -> SeizureModule:
     """The LightningModule of a run: network, initialization, loss, penalties, optimizer from ``cfg``.
 

@@ -2,8 +2,8 @@ import json
 
 import pytest
 
-from seizure_app.demo import ensure_corpus
 from seizure.config import load_config
+from seizure_app.demo import ensure_corpus
 
 
 def _cfg(root):

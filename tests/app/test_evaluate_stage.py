@@ -8,10 +8,10 @@ import shutil
 
 import pytest
 
-from seizure_app.evaluate import evaluate_run, resolve_run_dir, run_config
 from seizure.detection import load_detector
 from seizure.postprocess import OPERATING_POINT_FILE, EventDetector
 from seizure.synth import generate_corpus
+from seizure_app.evaluate import evaluate_run, resolve_run_dir, run_config
 
 pytestmark = pytest.mark.slow
 
@@ -20,14 +20,21 @@ TINY = ["train.epochs=1", "model.conv_channels=[4,8,8]", "model.hidden_size=8", 
 
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory):
-    from seizure_app.train import train
     from seizure.config import load_config
+    from seizure_app.train import train
 
     tmp = tmp_path_factory.mktemp("evaluate")
     corpus = tmp / "corpus"
     generate_corpus(corpus, n_patients=3, hours=0.25, seed=3)
-    cfg = load_config(overrides=[f"data.root={corpus}", f"tracking.uri=sqlite:///{tmp / 'mlflow.db'}",
-                                 f"data.cache_dir={tmp / 'cache'}", f"output_dir={tmp / 'runs'}", *TINY])
+    cfg = load_config(
+        overrides=[
+            f"data.root={corpus}",
+            f"tracking.uri=sqlite:///{tmp / 'mlflow.db'}",
+            f"data.cache_dir={tmp / 'cache'}",
+            f"output_dir={tmp / 'runs'}",
+            *TINY,
+        ]
+    )
     doc = train(cfg, progress_bar=False, say=lambda s: None)
     return tmp / "runs" / next((tmp / "runs").iterdir()).name, doc
 

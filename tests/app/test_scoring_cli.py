@@ -11,10 +11,10 @@ import pytest
 
 import seizure_app
 import seizure_app.score
-from seizure_app.score import ScoreFileNotFound, format_scores, list_files, pair_files, score_files
 from seizure._validation import SeizureError
 from seizure.io.annotations import Annotation, AnnotationError, Event, read_csv_bi, write_csv_bi, write_events_tsv
 from seizure.scoring import EPOCH_S, METRICS, PAIR_DURATION_TOLERANCE_S, ScoringError
+from seizure_app.score import ScoreFileNotFound, format_scores, list_files, pair_files, score_files
 
 # Loaded by path: importing ``seizure_app.commands`` imports every subcommand (and with them
 # Lightning and MLflow), which takes longer than all these tests together.
@@ -172,8 +172,11 @@ def test_swapped_list_lines_are_refused_not_scored(same_length, tmp_path):
     good = _lists(tmp_path, refs, [hyp / f"{n}.csv_bi" for n in names])
     assert score_files(*good, ("ovlp",))["metrics"]["ovlp"]["seiz"]["sensitivity"] == 1.0
     swapped = _lists(tmp_path, refs, [hyp / f"{n}.csv_bi" for n in reversed(names)])
-    with pytest.raises(ScoringError, match=r"hyp\.list:1: hypothesis .*aaaaaaad_s001_t000.*ref\.list:1"
-                       r".*aaaaaaac_s001_t000.*expected both lines to name the same recording"):
+    with pytest.raises(
+        ScoringError,
+        match=r"hyp\.list:1: hypothesis .*aaaaaaad_s001_t000.*ref\.list:1"
+        r".*aaaaaaac_s001_t000.*expected both lines to name the same recording",
+    ):
         pair_files(*swapped)
     with pytest.raises(ValueError, match="same recording"):  # what the CLI reports as an error
         run_score([str(p) for p in swapped])
@@ -207,13 +210,19 @@ def test_a_line_listed_twice_is_refused(same_length, tmp_path):
     hcopy.parent.mkdir()
     hcopy.write_text(h0.read_text())
     lists = _lists(tmp_path, [r0, copy], [h0, hcopy])
-    with pytest.raises(ScoringError, match=r"ref\.list:2: reference .* is recording 'aaaaaaac_s001_t000', "
-                                           r"already listed at .*ref\.list:1; expected each recording once"):
+    with pytest.raises(
+        ScoringError,
+        match=r"ref\.list:2: reference .* is recording 'aaaaaaac_s001_t000', "
+        r"already listed at .*ref\.list:1; expected each recording once",
+    ):
         pair_files(*lists)
     # one recording in two formats of one tree
     write_events_tsv(ref / f"{names[0]}_events.tsv", read_csv_bi(r0))
-    with pytest.raises(ScoringError, match=r"_events\.tsv: reference .* is recording 'aaaaaaac_s001_t000', already "
-                                           r"listed at .*aaaaaaac_s001_t000\.csv_bi; expected each recording once"):
+    with pytest.raises(
+        ScoringError,
+        match=r"_events\.tsv: reference .* is recording 'aaaaaaac_s001_t000', already "
+        r"listed at .*aaaaaaac_s001_t000\.csv_bi; expected each recording once",
+    ):
         pair_files(ref, hyp)
     # a list paired with a directory: the duplicate file name is named with its line
     with pytest.raises(ScoringError, match=r"ref\.list:2\): file name aaaaaaac_s001_t000.csv_bi also found"):

@@ -27,8 +27,15 @@ def corpus(synthetic_corpus):
 
 
 def _args(corpus, tmp_path, uri, *extra):
-    return ["--data", str(corpus), f"tracking.uri={uri}", f"data.cache_dir={tmp_path / 'cache'}",
-            f"output_dir={tmp_path / 'runs'}", *TINY, *extra]
+    return [
+        "--data",
+        str(corpus),
+        f"tracking.uri={uri}",
+        f"data.cache_dir={tmp_path / 'cache'}",
+        f"output_dir={tmp_path / 'runs'}",
+        *TINY,
+        *extra,
+    ]
 
 
 def test_same_config_seed_and_data_give_same_metrics(corpus, tmp_path, monkeypatch):
@@ -50,8 +57,13 @@ def test_same_config_seed_and_data_give_same_metrics(corpus, tmp_path, monkeypat
 def test_killed_training_is_marked_and_resumes_in_the_same_run(corpus, tmp_path):
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "MLFLOW_DISABLE_TELEMETRY": "true", "MLFLOW_TRACKING_URI": uri}
-    cmd = [sys.executable, "-m", "seizure_app.cli", "train",
-           *_args(corpus, tmp_path, uri, "train.epochs=40", "data.stride_s=1")]
+    cmd = [
+        sys.executable,
+        "-m",
+        "seizure_app.cli",
+        "train",
+        *_args(corpus, tmp_path, uri, "train.epochs=40", "data.stride_s=1"),
+    ]
     log = open(tmp_path / "train.log", "w")
     proc = subprocess.Popen(cmd, cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
     run_id = ckpts = None
@@ -81,7 +93,11 @@ def test_killed_training_is_marked_and_resumes_in_the_same_run(corpus, tmp_path)
     cfg_path.write_text(cfg_path.read_text().replace("epochs: 40", f"epochs: {epochs_before + 2}"))
     resumed = subprocess.run(
         [sys.executable, "-m", "seizure_app.cli", "train", "--resume", run_id],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600,
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert resumed.returncode == 0, resumed.stdout[-3000:] + resumed.stderr[-3000:]
     done = client.get_run(run_id)
@@ -141,10 +157,23 @@ def test_training_against_a_real_tracking_server(corpus, tmp_path, monkeypatch):
     port = _free_port()
     mlflow_bin = Path(sys.executable).parent / "mlflow"
     server = subprocess.Popen(
-        [str(mlflow_bin), "server", "--host", "127.0.0.1", "--port", str(port),
-         "--backend-store-uri", f"sqlite:///{tmp_path / 'server.db'}",
-         "--artifacts-destination", str(tmp_path / "server-artifacts"), "--workers", "1"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true"},
+        [
+            str(mlflow_bin),
+            "server",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--backend-store-uri",
+            f"sqlite:///{tmp_path / 'server.db'}",
+            "--artifacts-destination",
+            str(tmp_path / "server-artifacts"),
+            "--workers",
+            "1",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true"},
     )
     uri = f"http://127.0.0.1:{port}"
     try:
@@ -157,7 +186,7 @@ def test_training_against_a_real_tracking_server(corpus, tmp_path, monkeypatch):
                 break
             except OSError:
                 if time.time() > deadline or server.poll() is not None:
-                    raise AssertionError("mlflow server did not come up")
+                    raise AssertionError("mlflow server did not come up") from None
                 time.sleep(0.5)
         monkeypatch.chdir(tmp_path)
         assert main(["train", *_args(corpus, tmp_path, uri, "tracking.registered_model=served-detector")]) == 0
@@ -201,7 +230,7 @@ def test_experiment_file_sweep_writes_results_table(corpus, tmp_path, monkeypatc
     exp.write_text(
         "description: two initializers\n"
         "base:\n  train.epochs: 1\n"
-        "grid:\n  \"model.init.conv,model.init.rnn_input,model.init.rnn_hidden,model.init.output\": [orthogonal, he_normal]\n"
+        'grid:\n  "model.init.conv,model.init.rnn_input,model.init.rnn_hidden,model.init.output": [orthogonal, he_normal]\n'
         "variants:\n  - {name: l1, overrides: {train.regularization.l1: 0.00001}}\n"
     )
     assert main(["sweep", str(exp), *_args(corpus, tmp_path, uri)[2:], f"data.root={corpus}"]) == 0
@@ -214,15 +243,17 @@ def test_experiment_file_sweep_writes_results_table(corpus, tmp_path, monkeypatc
     parent_id = re.search(r"sweep parent run ([0-9a-f]{32})", out).group(1)
     client = mlflow.MlflowClient(uri)
     assert {a.path for a in client.list_artifacts(parent_id)} >= {"results.md", "results.csv"}
-    children = client.search_runs([client.get_experiment_by_name("seizure").experiment_id],
-                                  filter_string=f"tags.mlflow.parentRunId = '{parent_id}'")
+    children = client.search_runs(
+        [client.get_experiment_by_name("seizure").experiment_id],
+        filter_string=f"tags.mlflow.parentRunId = '{parent_id}'",
+    )
     inits = sorted(r.data.params["model.init.rnn_hidden"] for r in children)
     assert inits == ["he_normal", "orthogonal", "orthogonal"]
 
 
 def test_experiment_file_errors_name_the_problem(tmp_path):
-    from seizure_app.sweep import load_experiment
     from seizure.config import ConfigError
+    from seizure_app.sweep import load_experiment
 
     bad = tmp_path / "bad.yaml"
     bad.write_text("grids:\n  model.rnn: [lstm]\n")

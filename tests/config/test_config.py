@@ -67,17 +67,29 @@ BAD = [
     ("data.preprocessing=[{name: resample, sfreq: 0}]", "data.preprocessing[0].sfreq", "a finite number > 0"),
     ("data.preprocessing=[{name: resample, sfreq: .inf}]", "data.preprocessing[0].sfreq", "a finite number > 0"),
     ("data.preprocessing=[{name: resample, sfreq: true}]", "data.preprocessing[0].sfreq", "a finite number > 0"),
-    ("data.preprocessing=[{name: bandpass, l_freq: 0, h_freq: 40}]", "data.preprocessing[0].l_freq",
-     "a finite number > 0"),
-    ("data.preprocessing=[{name: bandpass, l_freq: 40, h_freq: 1}]", "data.preprocessing[0].h_freq",
-     "a finite number > l_freq (40)"),
-    ("data.preprocessing=[{name: bandpass, l_freq: 1, h_freq: .inf}]", "data.preprocessing[0].h_freq",
-     "a finite number > 0"),
+    (
+        "data.preprocessing=[{name: bandpass, l_freq: 0, h_freq: 40}]",
+        "data.preprocessing[0].l_freq",
+        "a finite number > 0",
+    ),
+    (
+        "data.preprocessing=[{name: bandpass, l_freq: 40, h_freq: 1}]",
+        "data.preprocessing[0].h_freq",
+        "a finite number > l_freq (40)",
+    ),
+    (
+        "data.preprocessing=[{name: bandpass, l_freq: 1, h_freq: .inf}]",
+        "data.preprocessing[0].h_freq",
+        "a finite number > 0",
+    ),
     ("data.preprocessing=[{name: notch, freq: -50}]", "data.preprocessing[0].freq", "a finite number > 0"),
     ("data.preprocessing=[{name: clip, limit: 0}]", "data.preprocessing[0].limit", "a finite number > 0"),
     ("data.preprocessing=[{name: scale, factor: .nan}]", "data.preprocessing[0].factor", "a finite number"),
-    ("data.preprocessing=[{name: resample, sfreq: 100}, {name: bandpass, l_freq: 1, h_freq: 60}]",
-     "data.preprocessing[1].h_freq", "a finite number in (0, 50.0)"),
+    (
+        "data.preprocessing=[{name: resample, sfreq: 100}, {name: bandpass, l_freq: 1, h_freq: 60}]",
+        "data.preprocessing[1].h_freq",
+        "a finite number in (0, 50.0)",
+    ),
     ("data.preprocessing=[{name: scale}]", "data.preprocessing", "required ['factor']"),  # check_steps' message
     ("model.name=cnn", "model.name", "one of ['cnn_rnn']"),
     ("model.front_end=mfcc", "model.front_end", "one of ['raw', 'lfcc']"),
@@ -251,7 +263,6 @@ def test_conv_channels_have_one_default():
     import inspect
 
     from seizure.models import CnnRnn
-
     from seizure.models.cnn_rnn import CONV_CHANNELS
 
     assert load_config().model.conv_channels == list(CONV_CHANNELS)
@@ -274,8 +285,8 @@ def test_option_lists_have_one_definition():
 
 def test_cli_pdf_choices_match_the_engines():
     """The CLI keeps its own list (importing the report package would load matplotlib): same names."""
-    from seizure_app.cli import build_parser
     from seizure.report.pdf import PDF_ENGINES
+    from seizure_app.cli import build_parser
 
     sub = next(a for a in build_parser()._actions if a.dest == "command")
     pdf = next(a for a in sub.choices["report"]._actions if a.dest == "pdf")
@@ -286,8 +297,10 @@ def test_config_does_not_load_lightning():
     import subprocess
     import sys
 
-    code = ("import sys; from seizure.config import load_config; load_config(); "
-            "print('lightning' in sys.modules, 'matplotlib' in sys.modules)")
+    code = (
+        "import sys; from seizure.config import load_config; load_config(); "
+        "print('lightning' in sys.modules, 'matplotlib' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
 

@@ -9,10 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-import yaml
 from edfio import Edf, EdfSignal, Patient, Recording
 
-from seizure.config import load_config, to_dict
+from seizure.config import load_config
 from seizure.detection import find_edfs, load_detector, plan_channels, stream_probabilities
 from seizure.detection.stream import WindowScheduler
 from seizure.inference import predict_signals
@@ -23,33 +22,87 @@ from seizure.montage import TCP_PAIRS, MontageError, apply_bipolar
 from seizure.postprocess import OPERATING_POINT_FILE, EventDetector
 from seizure.preprocessing import apply_steps
 
-ELECTRODES = ["FP1", "FP2", "F3", "F4", "C3", "C4", "P3", "P4", "O1", "O2", "F7", "F8", "T3", "T4", "T5", "T6",
-              "A1", "A2", "FZ", "CZ", "PZ"]
+ELECTRODES = [
+    "FP1",
+    "FP2",
+    "F3",
+    "F4",
+    "C3",
+    "C4",
+    "P3",
+    "P4",
+    "O1",
+    "O2",
+    "F7",
+    "F8",
+    "T3",
+    "T4",
+    "T5",
+    "T6",
+    "A1",
+    "A2",
+    "FZ",
+    "CZ",
+    "PZ",
+]
 SECRETS = ("Haagen_Anneliese", "MCH-0234567", "SECRETHOSP42", "TECHNICIAN7", "1951")
-KWARGS = {"n_channels": 22, "sfreq": 100.0, "step_s": 1.0, "rnn": "lstm", "conv_channels": [4, 8], "kernel_size": 7,
-          "hidden_size": 8, "num_layers": 1, "bidirectional": True, "dropout": 0.0}
+KWARGS = {
+    "n_channels": 22,
+    "sfreq": 100.0,
+    "step_s": 1.0,
+    "rnn": "lstm",
+    "conv_channels": [4, 8],
+    "kernel_size": 7,
+    "hidden_size": 8,
+    "num_layers": 1,
+    "bidirectional": True,
+    "dropout": 0.0,
+}
 
 
-def write_edf(path: Path, labels: list[str], seconds: int = 90, sfreq: float = 200.0, seed: int = 0,
-              seizures: tuple = ()) -> Path:
+def write_edf(
+    path: Path, labels: list[str], seconds: int = 90, sfreq: float = 200.0, seed: int = 0, seizures: tuple = ()
+) -> Path:
     """An EDF with noise plus rhythmic 4 Hz bursts in ``seizures``; identifying header fields filled in."""
     rng = np.random.default_rng(seed)
     t = np.arange(int(seconds * sfreq)) / sfreq
     burst = np.zeros_like(t)
     for a, b in seizures:
         burst += 150 * np.sin(2 * np.pi * 4 * t) * ((t >= a) & (t < b))
-    signals = [EdfSignal(rng.normal(0, 20, t.size) + burst * (0.5 + 0.1 * i), sfreq, label=lab, physical_dimension="uV",
-                         physical_range=(-3276.8, 3276.7)) for i, lab in enumerate(labels)]
-    Edf(signals, patient=Patient(code="MCH-0234567", sex="F", birthdate=datetime.date(1951, 5, 2), name="Haagen_Anneliese"),
-        recording=Recording(startdate=datetime.date(2020, 1, 2), hospital_administration_code="SECRETHOSP42",
-                            investigator_technician_code="TECHNICIAN7"), data_record_duration=1).write(path)
+    signals = [
+        EdfSignal(
+            rng.normal(0, 20, t.size) + burst * (0.5 + 0.1 * i),
+            sfreq,
+            label=lab,
+            physical_dimension="uV",
+            physical_range=(-3276.8, 3276.7),
+        )
+        for i, lab in enumerate(labels)
+    ]
+    Edf(
+        signals,
+        patient=Patient(code="MCH-0234567", sex="F", birthdate=datetime.date(1951, 5, 2), name="Haagen_Anneliese"),
+        recording=Recording(
+            startdate=datetime.date(2020, 1, 2),
+            hospital_administration_code="SECRETHOSP42",
+            investigator_technician_code="TECHNICIAN7",
+        ),
+        data_record_duration=1,
+    ).write(path)
     return path
 
 
 def write_reference(edf: Path, seizures: list[tuple[float, float, str]], duration: float) -> None:
     write_csv_bi(edf.with_suffix(".csv_bi"), [Event(a, b, "seiz") for a, b, _ in seizures], duration, edf.stem)
-    write_csv(edf.with_suffix(".csv"), {"FP1-F7": [Event(a, b, t, "FP1-F7") for a, b, t in seizures],
-                                        "F7-T3": [Event(a, b, t, "F7-T3") for a, b, t in seizures]}, duration, edf.stem)
+    write_csv(
+        edf.with_suffix(".csv"),
+        {
+            "FP1-F7": [Event(a, b, t, "FP1-F7") for a, b, t in seizures],
+            "F7-T3": [Event(a, b, t, "F7-T3") for a, b, t in seizures],
+        },
+        duration,
+        edf.stem,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -67,8 +120,9 @@ def test_run_folder_of_the_earlier_layout_loads(tmp_path, run_dir, caplog):
 
     for name in ("config.yaml", "model_state.pt", "model.json"):
         shutil.copy(run_dir / name, tmp_path / name)
-    (tmp_path / "postprocess.json").write_text(json.dumps({"step_s": 1.0, "smooth_s": 3.0, "min_duration_s": 2.0,
-                                                           "merge_gap_s": 5.0, "threshold_": 0.5}))
+    (tmp_path / "postprocess.json").write_text(
+        json.dumps({"step_s": 1.0, "smooth_s": 3.0, "min_duration_s": 2.0, "merge_gap_s": 5.0, "threshold_": 0.5})
+    )
     with caplog.at_level(logging.INFO, logger="seizure"):
         old = load_detector(tmp_path)
     assert old.postprocess.to_dict() == load_detector(run_dir).postprocess.to_dict()
@@ -142,8 +196,9 @@ def test_detect_folder_and_single_file_with_errors(tmp_path, run_dir):
 
     single = detect([str(good)], str(run_dir), tmp_path / "one", timelines=False)
     assert [r["bname"] for r in single["recordings"]] == ["pt01_s001_t000"] and single["errors"] == []
-    np.testing.assert_allclose(np.loadtxt(tmp_path / "one" / "probs" / "pt01_s001_t000.csv", delimiter=",", skiprows=1),
-                               trace, atol=1e-5)
+    np.testing.assert_allclose(
+        np.loadtxt(tmp_path / "one" / "probs" / "pt01_s001_t000.csv", delimiter=",", skiprows=1), trace, atol=1e-5
+    )
 
 
 def test_find_edfs_reports_missing_inputs_and_name_clashes(tmp_path):
@@ -165,8 +220,12 @@ def test_cli_detect_then_report_and_no_identifying_header_field(tmp_path, run_di
     data = tmp_path / "data"
     data.mkdir()
     for i, sz in enumerate([[(20.0, 45.0, "fnsz")], [(10.0, 30.0, "gnsz"), (60.0, 80.0, "fnsz")], []]):
-        edf = write_edf(data / f"pt{i:02d}_s001_t000.edf", [f"EEG {e}-REF" for e in ELECTRODES], seed=i,
-                        seizures=tuple((a, b) for a, b, _ in sz))
+        edf = write_edf(
+            data / f"pt{i:02d}_s001_t000.edf",
+            [f"EEG {e}-REF" for e in ELECTRODES],
+            seed=i,
+            seizures=tuple((a, b) for a, b, _ in sz),
+        )
         write_reference(edf, sz, 90.0)
     assert main(["detect", str(data), "--model", str(run_dir), "--out", "det"]) == 0
     assert main(["report", "det", "--no-mlflow", "--pdf", "matplotlib", "--n-boot", "200"]) == 0
@@ -225,8 +284,9 @@ def test_memory_stays_bounded_on_a_long_recording(tmp_path, run_dir):
 
     det = load_detector(run_dir)
     labels = [f"EEG {e}-REF" for e in ELECTRODES]
-    stream_probabilities(write_edf(tmp_path / "warm.edf", labels, seconds=60, sfreq=100.0), det.net, det.steps,
-                         1.0, det.window_steps)  # one-off costs (filter design, imports) outside the measurement
+    stream_probabilities(
+        write_edf(tmp_path / "warm.edf", labels, seconds=60, sfreq=100.0), det.net, det.steps, 1.0, det.window_steps
+    )  # one-off costs (filter design, imports) outside the measurement
     hours = 2
     edf = write_edf(tmp_path / "long.edf", labels, seconds=3600 * hours, sfreq=100.0)
     whole_bytes = len(labels) * 3600 * hours * 100 * 8  # the signal alone as float64
@@ -238,8 +298,21 @@ def test_memory_stays_bounded_on_a_long_recording(tmp_path, run_dir):
     assert peak < 0.25 * whole_bytes, (peak, whole_bytes)
 
 
-@pytest.mark.parametrize("n, w, m", [(1, 8, None), (7, 8, None), (8, 8, None), (9, 8, 2), (100, 32, None),
-                                     (100, 32, 0), (101, 64, 8), (64, 64, None), (65, 64, 31), (5000, 64, None)])
+@pytest.mark.parametrize(
+    "n, w, m",
+    [
+        (1, 8, None),
+        (7, 8, None),
+        (8, 8, None),
+        (9, 8, 2),
+        (100, 32, None),
+        (100, 32, 0),
+        (101, 64, 8),
+        (64, 64, None),
+        (65, 64, 31),
+        (5000, 64, None),
+    ],
+)
 def test_window_plan_tiles_the_recording_with_context_on_both_sides(n, w, m):
     from seizure.inference import window_plan
 
@@ -267,11 +340,31 @@ def test_fit_on_replaces_the_fitted_file_and_detect_reads_it(tmp_path, run_dir, 
     data = tmp_path / "data"
     data.mkdir()
     for i, sz in enumerate([[(20.0, 45.0, "fnsz")], []]):
-        edf = write_edf(data / f"pt{i:02d}_s001_t000.edf", [f"EEG {e}-REF" for e in ELECTRODES], seed=i,
-                        seizures=tuple((a, b) for a, b, _ in sz))
+        edf = write_edf(
+            data / f"pt{i:02d}_s001_t000.edf",
+            [f"EEG {e}-REF" for e in ELECTRODES],
+            seed=i,
+            seizures=tuple((a, b) for a, b, _ in sz),
+        )
         write_reference(edf, sz, 90.0)
-    assert main(["detect", str(data), "--model", str(model), "--fit-on", str(data), "--target-fa", "1000",
-                 "--out", str(tmp_path / "det"), "--no-timelines"]) == 0
+    assert (
+        main(
+            [
+                "detect",
+                str(data),
+                "--model",
+                str(model),
+                "--fit-on",
+                str(data),
+                "--target-fa",
+                "1000",
+                "--out",
+                str(tmp_path / "det"),
+                "--no-timelines",
+            ]
+        )
+        == 0
+    )
     assert "operating point fitted on 2 recordings" in capsys.readouterr().out
     fitted = EventDetector.load(model / OPERATING_POINT_FILE)
     assert fitted.fit_info_["chosen_by"] == "seizure detect --fit" and len(fitted.fit_info_["candidates"]) == 27
@@ -282,8 +375,9 @@ def test_fit_on_replaces_the_fitted_file_and_detect_reads_it(tmp_path, run_dir, 
     assert man["model"]["operating_point"]["chosen_by"] == "seizure detect --fit"
     # --operating-point also takes a file in the earlier layout (postprocess + fit)
     old = tmp_path / "old_op.json"
-    old.write_text(json.dumps({"postprocess": {**fitted.to_dict(), "threshold_": 0.25}, "fit": {"metric": "taes"},
-                               "errors": []}))
+    old.write_text(
+        json.dumps({"postprocess": {**fitted.to_dict(), "threshold_": 0.25}, "fit": {"metric": "taes"}, "errors": []})
+    )
     from seizure_app.detect import detect
 
     again = detect([str(data)], str(run_dir), tmp_path / "det2", operating_point=old, timelines=False)

@@ -16,11 +16,11 @@ import numpy as np
 import pytest
 from edfio import Edf, EdfSignal
 
-from seizure_app.cli import main
 from seizure.cache import prepare_corpus
 from seizure.config import load_config
 from seizure.io.annotations import write_csv_bi
 from seizure.io.corpus import index_tusz
+from seizure_app.cli import main
 
 ELECTRODES = ["FP1", "F7", "T3", "T5", "O1", "FP2", "F8", "T4", "T6", "O2", "A1", "A2", "C3", "CZ", "C4",
               "F3", "P3", "F4", "P4"]  # fmt: skip
@@ -33,8 +33,16 @@ def corpus(root: Path, n: int = 3, seconds: int = 300) -> Path:
         subject = "aaaaaa" + "abcdefgh"[i] * 2
         path = root / "edf" / "train" / subject / "s001_2020_01_01" / "01_tcp_ar" / f"{subject}_s001_t000.edf"
         path.parent.mkdir(parents=True)
-        signals = [EdfSignal(rng.normal(0, 30, 250 * seconds), 250.0, label=f"EEG {e}-REF", physical_dimension="uV",
-                             physical_range=(-500, 500)) for e in ELECTRODES]
+        signals = [
+            EdfSignal(
+                rng.normal(0, 30, 250 * seconds),
+                250.0,
+                label=f"EEG {e}-REF",
+                physical_dimension="uV",
+                physical_range=(-500, 500),
+            )
+            for e in ELECTRODES
+        ]
         Edf(signals, starttime=datetime.time(8, 0, 0), data_record_duration=1).write(path)
         write_csv_bi(path.with_suffix(".csv_bi"), [], float(seconds), path.stem)
     return root

@@ -18,9 +18,9 @@ from pathlib import Path
 import mlflow
 import pytest
 
-from seizure_app.cli import main
 from seizure.tracking import Tracker, TrackingError, end_stale_run, mark_dead_runs, search_runs, sync
 from seizure.tracking.offline import Journal, read_journal
+from seizure_app.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 ENV = {**os.environ, "PYTHONPATH": str(ROOT), "MLFLOW_DISABLE_TELEMETRY": "true", "PYTHONUNBUFFERED": "1"}
@@ -56,8 +56,13 @@ def _start_holder(uri: str, tmp_path: Path) -> tuple[subprocess.Popen, str, str]
     """A child process holding an active run; returns it, its run id and online/offline."""
     out = tmp_path / f"holder-{time.monotonic_ns()}.log"
     with open(out, "w") as log:  # the child keeps its own copy of the descriptor
-        proc = subprocess.Popen([sys.executable, "-c", HOLDER, uri, str(tmp_path / "offline")], env=ENV, cwd=tmp_path,
-                                stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [sys.executable, "-c", HOLDER, uri, str(tmp_path / "offline")],
+            env=ENV,
+            cwd=tmp_path,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and proc.poll() is None:
         m = re.search(r"RUN ([0-9a-f]{32}) (\w+)", out.read_text())
@@ -178,8 +183,17 @@ def test_two_processes_on_a_fresh_sqlite_database_both_get_their_run(tmp_path):
         db.parent.mkdir()
         uri = f"sqlite:///{db}"
         go = db.parent / "go"
-        procs = [subprocess.Popen([sys.executable, "-c", RACER, uri, str(go), f"racer-{i}"], env=ENV, cwd=db.parent,
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for i in range(2)]
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-c", RACER, uri, str(go), f"racer-{i}"],
+                env=ENV,
+                cwd=db.parent,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for i in range(2)
+        ]
         deadline = time.monotonic() + 120
         while not all(Path(f"{go}-racer-{i}").exists() for i in range(2)) and time.monotonic() < deadline:
             time.sleep(0.01)
@@ -252,10 +266,13 @@ def test_resume_of_an_unknown_run_is_a_clear_error(tmp_path, monkeypatch):
 
 def test_a_run_never_ended_by_its_code_ends_failed_at_exit(tmp_path):
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
-    code = ("import sys\nfrom seizure.tracking import Tracker\ntr = Tracker(sys.argv[1], 'faults')\n"
-            "tr.log_metrics({'m': 1.0}, step=0)\nprint('RUN', tr.run_id)\nsys.exit(0)\n")
-    done = subprocess.run([sys.executable, "-c", code, uri], env=ENV, cwd=tmp_path, capture_output=True, text=True,
-                          timeout=180)
+    code = (
+        "import sys\nfrom seizure.tracking import Tracker\ntr = Tracker(sys.argv[1], 'faults')\n"
+        "tr.log_metrics({'m': 1.0}, step=0)\nprint('RUN', tr.run_id)\nsys.exit(0)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, uri], env=ENV, cwd=tmp_path, capture_output=True, text=True, timeout=180
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     run_id = re.search(r"RUN ([0-9a-f]{32})", done.stdout).group(1)
     run = mlflow.MlflowClient(uri).get_run(run_id)
@@ -266,9 +283,17 @@ def test_a_run_never_ended_by_its_code_ends_failed_at_exit(tmp_path):
 def test_an_unended_journal_of_another_host_syncs_only_once_stale(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
-    journal = Journal.create(tmp_path / "rec", {
-        "offline_id": "a" * 32, "server_run_id": None, "uri": uri, "experiment": "faults", "run_name": "remote",
-        "identity": {"seizure.host": "elsewhere.example", "seizure.pid": "4242"}})
+    journal = Journal.create(
+        tmp_path / "rec",
+        {
+            "offline_id": "a" * 32,
+            "server_run_id": None,
+            "uri": uri,
+            "experiment": "faults",
+            "run_name": "remote",
+            "identity": {"seizure.host": "elsewhere.example", "seizure.pid": "4242"},
+        },
+    )
     journal.append("metrics", metrics={"loss": 0.5}, step=0)
     (row,) = sync(tmp_path / "rec")
     assert row["action"] == "still running"

@@ -24,10 +24,10 @@ import numpy as np
 import pytest
 import torch
 
-from seizure_app.cli import main
 from seizure.tracking import HTTP_DEFAULTS, MlflowEpochCallback, Tracker, sync
 from seizure.tracking.offline import read_journal
 from seizure.tracking.store import connect
+from seizure_app.cli import main
 
 MLFLOW = Path(sys.executable).parent / "mlflow"
 BOUND_S = 60  # longest a run may take to notice a lost server and finish offline
@@ -49,10 +49,23 @@ class Server:
         self.root.mkdir(parents=True, exist_ok=True)
         with open(self.root / "server.log", "ab") as log:  # the server keeps its own copy of the descriptor
             self.proc = subprocess.Popen(
-                [str(MLFLOW), "server", "--host", "127.0.0.1", "--port", str(self.port),
-                 "--backend-store-uri", f"sqlite:///{self.root / 'server.db'}",
-                 "--artifacts-destination", str(self.root / "artifacts"), "--workers", "1"],
-                stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                [
+                    str(MLFLOW),
+                    "server",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(self.port),
+                    "--backend-store-uri",
+                    f"sqlite:///{self.root / 'server.db'}",
+                    "--artifacts-destination",
+                    str(self.root / "artifacts"),
+                    "--workers",
+                    "1",
+                ],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
                 env={**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true"},
             )
         deadline = time.monotonic() + wait_s
@@ -63,8 +76,10 @@ class Server:
             except OSError:
                 if time.monotonic() > deadline or self.proc.poll() is not None:
                     self.kill()
-                    raise AssertionError(f"mlflow server on port {self.port} did not come up: "
-                                         + (self.root / "server.log").read_text()[-2000:]) from None
+                    raise AssertionError(
+                        f"mlflow server on port {self.port} did not come up: "
+                        + (self.root / "server.log").read_text()[-2000:]
+                    ) from None
                 time.sleep(0.3)
 
     def signal(self, sig: int) -> None:
@@ -181,9 +196,15 @@ def test_lightning_training_keeps_every_epoch_when_the_server_dies(servers, tmp_
     data = torch.utils.data.TensorDataset(torch.randn(32, 4), torch.randn(32))
     t0 = time.monotonic()
     with Tracker(server.uri, "faults", run_name="lightning", offline_dir=tmp_path / "offline") as tr:
-        trainer = L.Trainer(max_epochs=5, callbacks=[MlflowEpochCallback(tr), _KillServerAt(server, 2)], logger=False,
-                            enable_progress_bar=False, enable_model_summary=False, enable_checkpointing=False,
-                            default_root_dir=str(tmp_path))
+        trainer = L.Trainer(
+            max_epochs=5,
+            callbacks=[MlflowEpochCallback(tr), _KillServerAt(server, 2)],
+            logger=False,
+            enable_progress_bar=False,
+            enable_model_summary=False,
+            enable_checkpointing=False,
+            default_root_dir=str(tmp_path),
+        )
         trainer.fit(_Tiny(), torch.utils.data.DataLoader(data, batch_size=8))
     assert time.monotonic() - t0 < BOUND_S
     assert tr.offline
@@ -215,8 +236,9 @@ def test_a_silent_server_is_given_up_within_the_bound(servers, tmp_path):
 
 
 @pytest.mark.slow
-def test_server_down_from_the_start_records_a_sweep_offline_and_sync_rebuilds_it(servers, tmp_path, monkeypatch,
-                                                                                 capsys):
+def test_server_down_from_the_start_records_a_sweep_offline_and_sync_rebuilds_it(
+    servers, tmp_path, monkeypatch, capsys
+):
     port = _free_port()
     uri = f"http://127.0.0.1:{port}"
     monkeypatch.chdir(tmp_path)  # the default offline folder: <working dir>/mlflow-offline
@@ -250,8 +272,11 @@ def test_server_down_from_the_start_records_a_sweep_offline_and_sync_rebuilds_it
     assert runs["parent"].data.tags["seizure.offline_id"] == parent.run_id
     assert runs["child"].data.tags["mlflow.parentRunId"] == parent_id
     assert runs["crashed"].data.tags["mlflow.parentRunId"] == parent_id
-    assert {n: r.info.status for n, r in runs.items()} == {"parent": "FINISHED", "child": "FINISHED",
-                                                          "crashed": "FAILED"}
+    assert {n: r.info.status for n, r in runs.items()} == {
+        "parent": "FINISHED",
+        "child": "FINISHED",
+        "crashed": "FAILED",
+    }
     child_id = runs["child"].info.run_id
     assert [m.value for m in client.get_metric_history(child_id, "val_auroc")] == [0.75, 0.8]
     assert runs["child"].data.params["model.rnn"] == "gru"
@@ -277,9 +302,20 @@ def test_seizure_train_with_its_server_down_finishes_and_syncs_whole(servers, tm
     port = _free_port()
     monkeypatch.chdir(tmp_path)
     t0 = time.monotonic()
-    code = main(["train", "--data", str(corpus), f"tracking.uri=http://127.0.0.1:{port}",
-                 f"data.cache_dir={tmp_path / 'cache'}", f"output_dir={tmp_path / 'runs'}", "train.epochs=2",
-                 "model.conv_channels=[4,8,8]", "model.hidden_size=8", "tracking.registered_model=offline-trained"])
+    code = main(
+        [
+            "train",
+            "--data",
+            str(corpus),
+            f"tracking.uri=http://127.0.0.1:{port}",
+            f"data.cache_dir={tmp_path / 'cache'}",
+            f"output_dir={tmp_path / 'runs'}",
+            "train.epochs=2",
+            "model.conv_channels=[4,8,8]",
+            "model.hidden_size=8",
+            "tracking.registered_model=offline-trained",
+        ]
+    )
     assert code == 0
     assert time.monotonic() - t0 < 600
     out = capsys.readouterr().out

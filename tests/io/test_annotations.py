@@ -96,7 +96,7 @@ def test_overlapping_seizures_rejected(tmp_path):
 
 def test_missing_duration_header(tmp_path):
     p = tmp_path / "h.csv_bi"
-    p.write_text("\n".join(l for l in TUSZ_CSV_BI.splitlines() if "duration" not in l))
+    p.write_text("\n".join(line for line in TUSZ_CSV_BI.splitlines() if "duration" not in line))
     with pytest.raises(AnnotationError, match="duration"):
         read_csv_bi(p)
 
@@ -132,7 +132,11 @@ def test_per_channel_round_trip(tmp_path, suffix):
 
 @pytest.mark.parametrize("suffix", [".csv_bi", ".tse", ".tse_bi", ".lbl_bi"])
 def test_recording_level_round_trip(tmp_path, suffix):
-    term = Annotation("x", 300.0, [Event(10.0, 40.5, "cpsz"), Event(100.0, 130.0, "nesz"), Event(200.0, 220.0, "fnsz", confidence=0.7)])
+    term = Annotation(
+        "x",
+        300.0,
+        [Event(10.0, 40.5, "cpsz"), Event(100.0, 130.0, "nesz"), Event(200.0, 220.0, "fnsz", confidence=0.7)],
+    )
     p = tmp_path / f"x{suffix}"
     write_annotations(p, term)
     back = read_annotations(p)
@@ -150,7 +154,9 @@ def test_recording_level_round_trip(tmp_path, suffix):
 
 def test_nesz_is_kept_but_not_a_seizure(tmp_path):
     p = tmp_path / "n.tse"
-    p.write_text("version = tse_v1.0.0\n\n0.0000 10.0000 bckg 1.0000\n10.0000 20.0000 nesz 1.0000\n20.0000 30.0000 bkgd 1.0000\n")
+    p.write_text(
+        "version = tse_v1.0.0\n\n0.0000 10.0000 bckg 1.0000\n10.0000 20.0000 nesz 1.0000\n20.0000 30.0000 bkgd 1.0000\n"
+    )
     ann = read_tse(p)
     assert [e.label for e in ann.events] == ["bckg", "nesz", "bckg"] and ann.recording_seizures() == []
 
@@ -197,7 +203,11 @@ def test_legacy_and_bids_validation_errors(tmp_path, template, name, row, messag
 
 def test_bids_types_map_both_ways(tmp_path):
     p = tmp_path / "sub-01_ses-01_task-szMonitoring_run-00_events.tsv"
-    p.write_text(TSV.format(row="10.0\t5.0\tsz_foc_ia\t1.0\tn/a\tn/a\t30.0\n20.0\t5.0\tsz_gen_m_foo\tn/a\tFp1-Avg,F7-Avg\tn/a\t30.0"))
+    p.write_text(
+        TSV.format(
+            row="10.0\t5.0\tsz_foc_ia\t1.0\tn/a\tn/a\t30.0\n20.0\t5.0\tsz_gen_m_foo\tn/a\tFp1-Avg,F7-Avg\tn/a\t30.0"
+        )
+    )
     ann = read_events_tsv(p)
     assert ann.bname == "sub-01_ses-01_task-szMonitoring_run-00" and ann.duration == 30.0
     assert [(e.label, e.channel) for e in ann.events] == [("cpsz", "TERM"), ("seiz", "Fp1-Avg"), ("seiz", "F7-Avg")]

@@ -8,9 +8,9 @@ import pytest
 from edfio import Edf, EdfSignal
 
 from seizure.cache import prepare_corpus, prepare_recording
+from seizure.io.annotations import write_csv_bi
 from seizure.io.corpus import index_tusz
 from seizure.io.edf import EdfError, EdfReader, read_channels, read_header
-from seizure.io.annotations import write_csv_bi
 from seizure.montage import MontageError
 
 STEPS = [{"name": "resample", "sfreq": 100.0}, {"name": "bandpass", "l_freq": 0.5, "h_freq": 40.0}]

@@ -3,7 +3,6 @@
 import pytest
 
 import seizure.detection.references as detection_references
-from seizure_app.score import score_files
 from seizure.detection import patient_of
 from seizure.io.annotations import Annotation, Event, write_annotations, write_csv, write_csv_bi
 from seizure.io.corpus import scan_corpus
@@ -16,6 +15,7 @@ from seizure.io.references import (
 )
 from seizure.scoring import score_corpus
 from seizure.scoring import subject_of as scoring_subject_of
+from seizure_app.score import score_files
 
 
 def test_seizure_types_from_the_per_channel_file(tmp_path):

@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 import torch
 
-from seizure.preprocessing.features import lfcc
 from seizure.models import REGISTRY, build_model
 from seizure.models.cnn_rnn import CnnRnn
 from seizure.models.groups import parameter_groups
 from seizure.models.rnn import CELLS, Recurrent
+from seizure.preprocessing.features import lfcc
 
 SMALL = dict(conv_channels=[4, 8], kernel_size=5, hidden_size=6)
 LFCC = dict(front_end="lfcc", n_features=26, conv2d_channels=[3, 4], conv_channels=[5], kernel_size=3, hidden_size=6)
@@ -215,8 +215,6 @@ def test_raw_front_end_loads_state_dicts_with_one_dimensional_kernels():
     x = torch.randn(1, 2, 100)
     with torch.no_grad():
         torch.testing.assert_close(twin(x), front(x))
-
-
 
 
 @pytest.mark.parametrize("activation", ["elu", "gelu"])

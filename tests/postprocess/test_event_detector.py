@@ -32,9 +32,9 @@ def traces(seed: int = 13, n: int = 12):
             a = 150.0 + 400.0 * j + 10.0 * k
             length = 20.0 + 7.0 * ((k + j) % 5)
             ref.append(Event(a, a + length, "seiz"))
-            p[int(a):int(a + length)] = np.clip(p[int(a):int(a + length)] + rng.uniform(0.25, 0.7), 0, 1)
+            p[int(a) : int(a + length)] = np.clip(p[int(a) : int(a + length)] + rng.uniform(0.25, 0.7), 0, 1)
         for s in rng.choice(np.arange(50, int(dur) - 50), 6, replace=False):
-            p[s:s + rng.integers(1, 4)] = rng.uniform(0.7, 0.99)
+            p[s : s + rng.integers(1, 4)] = rng.uniform(0.7, 0.99)
         probs.append(p)
         refs.append(ref)
         durs.append(dur)
@@ -55,10 +55,13 @@ def spiky(data):
     return probs, data[1], data[2]
 
 
-@pytest.mark.parametrize("target, threshold, sensitivity, fa", [
-    (5.0, 0.52, 0.9166666666666666, 4.705882352941177),
-    (20.0, 0.42, 1.0, 14.117647058823529),
-])
+@pytest.mark.parametrize(
+    "target, threshold, sensitivity, fa",
+    [
+        (5.0, 0.52, 0.9166666666666666, 4.705882352941177),
+        (20.0, 0.42, 1.0, 14.117647058823529),
+    ],
+)
 def test_training_fit_chooses_the_thresholds_of_the_earlier_code(data, target, threshold, sensitivity, fa):
     det = EventDetector(1.0, 5.0, 5.0, 10.0).fit(*data, target_fa_per_24h=target)
     assert (det.threshold_, det.sensitivity_, det.fa_per_24h_, det.target_met_) == (threshold, sensitivity, fa, True)
@@ -79,8 +82,13 @@ def test_the_selections_differ_on_a_one_point_grid(data, target, threshold):
 @pytest.mark.parametrize("target", [{"target_fa_per_24h": 5.0}, {"target_sensitivity": 0.9}])
 def test_fit_on_grid_chooses_the_settings_of_the_earlier_code(data, target):
     det = EventDetector(1.0).fit(*data, **target, grid=DEFAULT_GRID, selection="fewest_false_alarms")
-    assert det.to_dict() == {"step_s": 1.0, "smooth_s": 0.0, "min_duration_s": 10.0, "merge_gap_s": 0.0,
-                              "threshold_": 0.16}
+    assert det.to_dict() == {
+        "step_s": 1.0,
+        "smooth_s": 0.0,
+        "min_duration_s": 10.0,
+        "merge_gap_s": 0.0,
+        "threshold_": 0.16,
+    }
     assert (det.sensitivity_, det.fa_per_24h_, det.target_met_) == (1.0, 0.0, True)
     assert len(det.fit_info_["candidates"]) == 27
 
@@ -103,7 +111,10 @@ def test_unreachable_target_takes_the_fewest_false_alarms(spiky):
     assert (det.threshold_, det.sensitivity_, det.fa_per_24h_) == (1.0, 0.16666666666666666, 56.470588235294116)
     assert det.target_met_ is False and det.fit_info_["target_met"] is False
     assert _dev_metrics(*spiky, EventDetector(1.0, 0.0, 0.0, 0.0), 0.0) == {
-        "sensitivity": 0.0, "fa_per_24h": 56.470588235294116, "threshold": 1.0}
+        "sensitivity": 0.0,
+        "fa_per_24h": 56.470588235294116,
+        "threshold": 1.0,
+    }
     other = EventDetector(1.0, 0.0, 0.0, 0.0).fit(*spiky, 0.0, selection="fewest_false_alarms")
     assert (other.threshold_, other.target_met_) == (1.0, False)
 
@@ -146,18 +157,39 @@ def test_fitted_file_round_trip(tmp_path, data):
 
 
 SETTINGS = {"step_s": 1.0, "smooth_s": 3.0, "min_duration_s": 2.0, "merge_gap_s": 5.0, "threshold_": 0.5}
-DEV_FIT = {"target_fa_per_24h": 20.0, "threshold": 0.5, "sensitivity": 0.75, "fa_per_24h": 12.0, "hits": 3.0,
-           "targets": 4.0, "false_alarms": 2.0}
+DEV_FIT = {
+    "target_fa_per_24h": 20.0,
+    "threshold": 0.5,
+    "sensitivity": 0.75,
+    "fa_per_24h": 12.0,
+    "hits": 3.0,
+    "targets": 4.0,
+    "false_alarms": 2.0,
+}
 
 
 def _old_fit_on_file(threshold: float) -> dict:
     """``operating_point.json`` as ``seizure detect --fit-on`` wrote it before it held the whole fit."""
-    return {"postprocess": {**SETTINGS, "smooth_s": 0.0, "threshold_": threshold},
-            "fit": {"target": {"kind": "sensitivity", "value": 0.9}, "metric": "ovlp", "target_met": True,
-                    "chosen": {"threshold": threshold, "sensitivity": 1.0, "fa_per_24h": 3.0, "hits": 4.0,
-                               "targets": 4.0, "false_alarms": 1.0},
-                    "candidates": [], "chosen_by": "seizure detect --fit", "split": "dev"},
-            "errors": []}
+    return {
+        "postprocess": {**SETTINGS, "smooth_s": 0.0, "threshold_": threshold},
+        "fit": {
+            "target": {"kind": "sensitivity", "value": 0.9},
+            "metric": "ovlp",
+            "target_met": True,
+            "chosen": {
+                "threshold": threshold,
+                "sensitivity": 1.0,
+                "fa_per_24h": 3.0,
+                "hits": 4.0,
+                "targets": 4.0,
+                "false_alarms": 1.0,
+            },
+            "candidates": [],
+            "chosen_by": "seizure detect --fit",
+            "split": "dev",
+        },
+        "errors": [],
+    }
 
 
 @pytest.fixture
@@ -174,8 +206,10 @@ def test_old_run_folder_with_postprocess_json_only(old_run, caplog):
     assert name == "postprocess.json" and det.to_dict() == SETTINGS
     assert det.fit_info_["target"] == {"kind": "fa_per_24h", "value": 20.0} and det.fit_info_["chosen_by"] == "training"
     assert det.fit_info_["chosen"]["sensitivity"] == 0.75 and det.target_met_ is True
-    assert any("read the training fit from postprocess.json" in r.getMessage() and r.levelno == logging.INFO
-               for r in caplog.records)
+    assert any(
+        "read the training fit from postprocess.json" in r.getMessage() and r.levelno == logging.INFO
+        for r in caplog.records
+    )
 
 
 def test_old_run_folder_with_both_files_reads_the_fit_on_one_and_says_so(old_run, caplog):

@@ -14,11 +14,18 @@ from seizure.operating_point import sweep
 from seizure.postprocess import DEFAULT_GRID, EventDetector, PostprocessError
 
 
-def fit_grid(probs, refs, durs, step_s, target_fa_per_24h=None, target_sensitivity=None, metric="ovlp",
-                    grid=None):
+def fit_grid(probs, refs, durs, step_s, target_fa_per_24h=None, target_sensitivity=None, metric="ovlp", grid=None):
     """The fit of ``seizure detect --fit-on``: the default grid, fewest false alarms among ties."""
-    det = EventDetector(step_s).fit(probs, refs, durs, target_fa_per_24h, target_sensitivity, metric,
-                                    {**DEFAULT_GRID, **(grid or {})}, selection="fewest_false_alarms")
+    det = EventDetector(step_s).fit(
+        probs,
+        refs,
+        durs,
+        target_fa_per_24h,
+        target_sensitivity,
+        metric,
+        {**DEFAULT_GRID, **(grid or {})},
+        selection="fewest_false_alarms",
+    )
     return det, det.fit_info_
 
 
@@ -45,8 +52,14 @@ def _dev_set(seed: int = 0):
 
 def test_target_fa_needs_more_than_a_threshold():
     probs, refs, durs = _dev_set()
-    det, fit = fit_grid(probs, refs, durs, 1.0, target_fa_per_24h=0.0,
-                               grid={"smooth_s": [0.0, 5.0], "min_duration_s": [0.0, 5.0], "merge_gap_s": [0.0]})
+    det, fit = fit_grid(
+        probs,
+        refs,
+        durs,
+        1.0,
+        target_fa_per_24h=0.0,
+        grid={"smooth_s": [0.0, 5.0], "min_duration_s": [0.0, 5.0], "merge_gap_s": [0.0]},
+    )
     assert fit["target_met"] and fit["chosen"]["sensitivity"] == 1.0 and fit["chosen"]["fa_per_24h"] == 0.0
     assert det.smooth_s > 0 or det.min_duration_s > 0  # the spikes cannot be thresholded away
     # the bare threshold cannot reach full sensitivity without false alarms
@@ -66,30 +79,43 @@ def test_target_sensitivity_takes_the_fewest_false_alarms():
     again = EventDetector.from_dict(json.loads(json.dumps(det.to_document())))
     assert again == det and again.predict(probs[0]) == det.predict(probs[0])
     assert (again.smooth_s_, again.threshold_, again.fit_info_["candidates"]) == (
-        det.smooth_s_, det.threshold_, fit["candidates"])
+        det.smooth_s_,
+        det.threshold_,
+        fit["candidates"],
+    )
 
 
 def test_unreachable_target_is_flagged_and_closest_point_taken():
     probs, refs, durs = _dev_set(2)
     probs = [np.full_like(p, 0.5) for p in probs]  # no information at all
-    det, fit = fit_grid(probs, refs, durs, 1.0, target_sensitivity=1.0, metric="taes",
-                               grid={"smooth_s": [0.0], "min_duration_s": [0.0], "merge_gap_s": [0.0]})
+    det, fit = fit_grid(
+        probs,
+        refs,
+        durs,
+        1.0,
+        target_sensitivity=1.0,
+        metric="taes",
+        grid={"smooth_s": [0.0], "min_duration_s": [0.0], "merge_gap_s": [0.0]},
+    )
     assert fit["metric"] == "taes"
     assert fit["target_met"] is (fit["chosen"]["sensitivity"] >= 1.0)
     assert isinstance(det, EventDetector) and det.threshold_ is not None
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    ({}, "exactly one"),
-    ({"target_fa_per_24h": 1.0, "target_sensitivity": 0.5}, "exactly one"),
-    ({"target_sensitivity": 75.0}, "fraction"),
-    ({"target_fa_per_24h": 1.0, "metric": "epoch"}, "metric"),
-    ({"target_fa_per_24h": 1.0, "grid": {"smoothing": [1.0]}}, "unknown key"),
-    ({"target_fa_per_24h": -1.0}, "target_fa_per_24h"),
-    ({"target_fa_per_24h": float("nan")}, "target_fa_per_24h"),
-    ({"target_fa_per_24h": 1.0, "grid": {"smooth_s": []}}, "grid.smooth_s"),
-    ({"target_fa_per_24h": 1.0, "grid": {"merge_gap_s": [-5.0]}}, "grid.merge_gap_s"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({}, "exactly one"),
+        ({"target_fa_per_24h": 1.0, "target_sensitivity": 0.5}, "exactly one"),
+        ({"target_sensitivity": 75.0}, "fraction"),
+        ({"target_fa_per_24h": 1.0, "metric": "epoch"}, "metric"),
+        ({"target_fa_per_24h": 1.0, "grid": {"smoothing": [1.0]}}, "unknown key"),
+        ({"target_fa_per_24h": -1.0}, "target_fa_per_24h"),
+        ({"target_fa_per_24h": float("nan")}, "target_fa_per_24h"),
+        ({"target_fa_per_24h": 1.0, "grid": {"smooth_s": []}}, "grid.smooth_s"),
+        ({"target_fa_per_24h": 1.0, "grid": {"merge_gap_s": [-5.0]}}, "grid.merge_gap_s"),
+    ],
+)
 def test_bad_arguments(kwargs, match):
     probs, refs, durs = _dev_set()
     with pytest.raises(PostprocessError, match=match) as info:

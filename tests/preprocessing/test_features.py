@@ -5,8 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from seizure.preprocessing.features import deltas, lfcc, lfcc_feature_names
 from seizure.preprocessing import STEPS, apply_steps
+from seizure.preprocessing.features import deltas, lfcc, lfcc_feature_names
 
 
 def direct_lfcc(x, sfreq, frame_s=0.1, window_s=0.2, n_cepstra=7, n_filters=8, delta_width=2, diff_frames=9):

@@ -30,7 +30,9 @@ from seizure.report.pdf import chromium_flags, find_chromium
 
 aiohttp = pytest.importorskip("aiohttp")
 
-ARTIFACTS = Path(os.environ.get("SEIZURE_TEST_ARTIFACTS", Path(__file__).resolve().parents[2] / "build" / "test-artifacts"))
+ARTIFACTS = Path(
+    os.environ.get("SEIZURE_TEST_ARTIFACTS", Path(__file__).resolve().parents[2] / "build" / "test-artifacts")
+)
 EVIL = "<img src=x onerror=alert(1)>"
 
 
@@ -48,9 +50,16 @@ class Browser:
 
     def __init__(self, chromium: str, profile: Path) -> None:
         self.proc = subprocess.Popen(
-            [chromium, *chromium_flags(profile), "--remote-debugging-port=0", "--remote-allow-origins=*",
-             "--window-size=1200,900", "about:blank"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            [
+                chromium,
+                *chromium_flags(profile),
+                "--remote-debugging-port=0",
+                "--remote-allow-origins=*",
+                "--window-size=1200,900",
+                "about:blank",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
         )
         port_file = profile / "DevToolsActivePort"
         deadline = time.monotonic() + 60
@@ -107,9 +116,13 @@ class Browser:
             result = await self._call(ws, "Runtime.evaluate", expression=js, returnByValue=True)
             if screenshot is not None:
                 size = (await self._call(ws, "Page.getLayoutMetrics"))["cssContentSize"]
-                shot = await self._call(ws, "Page.captureScreenshot", format="png", captureBeyondViewport=True,
-                                        clip={"x": 0, "y": 0, "width": size["width"], "height": size["height"],
-                                              "scale": 1})
+                shot = await self._call(
+                    ws,
+                    "Page.captureScreenshot",
+                    format="png",
+                    captureBeyondViewport=True,
+                    clip={"x": 0, "y": 0, "width": size["width"], "height": size["height"], "scale": 1},
+                )
                 screenshot.write_bytes(base64.b64decode(shot["data"]))
             await ws.close()
         return result["result"].get("value")
@@ -167,17 +180,35 @@ def _report_input() -> ReportInput:
             if p in (2, 3):
                 probs[500 + 30 * r : 530 + 30 * r] = 0.8
             name = EVIL if (p, r) == (1, 0) else f"pt{p:02d}_s001_t{r:03d}"
-            recs.append(EvalRecording(name, EVIL if p == 1 else f"pt{p:02d}", 900.0, refs,
-                                      det.predict(probs, duration=900.0), probs))
+            recs.append(
+                EvalRecording(
+                    name, EVIL if p == 1 else f"pt{p:02d}", 900.0, refs, det.predict(probs, duration=900.0), probs
+                )
+            )
     return ReportInput(
-        recs, det.to_dict(), {"kind": "run", "path": "/runs/20260101-000000", "run_id": "0123abcd"},
-        exclusions=[{"recording": "/data/<svg onload=alert(2)>.edf", "split": "eval",
-                     "reason": "EdfError: header field 'label' is <b>bad</b> & \"quoted\""}],
-        model={"name": "cnn_rnn", "kwargs": {"rnn": "lstm", "dropout": 0.3, "init": "glorot_uniform"}, "n_parameters": 1234},
-        config={"train": {"weight_decay": 1e-4, "lr": 2e-3}, "data": {"preprocessing": [{"name": "scale", "factor": 0.01}]}},
-        config_hash="abc123", operating_point={"chosen_by": "training", "split": "dev", "metric": "ovlp",
-                                               "target_fa_per_24h": 20.0},
-        splits={"train": {"recordings": 10, "patients": 4, "hours": 2.0, "seizures": 12}}, git_commit="deadbeef",
+        recs,
+        det.to_dict(),
+        {"kind": "run", "path": "/runs/20260101-000000", "run_id": "0123abcd"},
+        exclusions=[
+            {
+                "recording": "/data/<svg onload=alert(2)>.edf",
+                "split": "eval",
+                "reason": "EdfError: header field 'label' is <b>bad</b> & \"quoted\"",
+            }
+        ],
+        model={
+            "name": "cnn_rnn",
+            "kwargs": {"rnn": "lstm", "dropout": 0.3, "init": "glorot_uniform"},
+            "n_parameters": 1234,
+        },
+        config={
+            "train": {"weight_decay": 1e-4, "lr": 2e-3},
+            "data": {"preprocessing": [{"name": "scale", "factor": 0.01}]},
+        },
+        config_hash="abc123",
+        operating_point={"chosen_by": "training", "split": "dev", "metric": "ovlp", "target_fa_per_24h": 20.0},
+        splits={"train": {"recordings": 10, "patients": 4, "hours": 2.0, "seizures": 12}},
+        git_commit="deadbeef",
     )
 
 
@@ -225,5 +256,7 @@ def test_pdf_printed_by_chromium(tmp_path):
     out = build_report(_report_input(), tmp_path, pdf="chromium", n_boot=200)
     pdf = out["pdf"].read_bytes()
     assert out["pdf_engine"] == "chromium" and pdf[:5] == b"%PDF-" and len(pdf) > 100_000
-    assert shutil.which("pdftotext") is None or b"OVLP" in subprocess.run(
-        ["pdftotext", str(out["pdf"]), "-"], capture_output=True).stdout
+    assert (
+        shutil.which("pdftotext") is None
+        or b"OVLP" in subprocess.run(["pdftotext", str(out["pdf"]), "-"], capture_output=True).stdout
+    )

@@ -65,13 +65,19 @@ def _input(names=("aaaa", "bbbb", "cccc")) -> ReportInput:
             probs = rng.uniform(0, 0.3, 600)
             refs = [Event(100.0 + 100 * j, 140.0 + 100 * j, ("fnsz", "gnsz")[j])] if i != 2 else []
             if refs and (i, j) != (1, 1):
-                probs[104:140 + 100 * j - 100 * j] = 0.95 if j == 0 else probs[104:140]
+                probs[104 : 140 + 100 * j - 100 * j] = 0.95 if j == 0 else probs[104:140]
                 probs[100 * j + 104 : 100 * j + 140] = 0.95
             if i == 2:
                 probs[300:320] = 0.9  # a false alarm
-            recs.append(EvalRecording(f"{pat}_s001_t00{j}", pat, 600.0, refs, det.predict(probs, duration=600.0), probs))
-    return ReportInput(recs, det.to_dict(), {"kind": "detections", "path": "/x/det", "run_id": None},
-                       exclusions=[{"recording": f"/data/{EVIL}.edf", "reason": f"EdfError: {EVIL}"}])
+            recs.append(
+                EvalRecording(f"{pat}_s001_t00{j}", pat, 600.0, refs, det.predict(probs, duration=600.0), probs)
+            )
+    return ReportInput(
+        recs,
+        det.to_dict(),
+        {"kind": "detections", "path": "/x/det", "run_id": None},
+        exclusions=[{"recording": f"/data/{EVIL}.edf", "reason": f"EdfError: {EVIL}"}],
+    )
 
 
 def test_document_numbers_are_consistent():
@@ -102,7 +108,7 @@ def test_document_numbers_are_consistent():
 def test_html_escapes_strings_from_files(tmp_path):
     out = build_report(_input(names=("aaaa", EVIL, "cccc")), tmp_path, pdf=None, n_boot=100)
     html = out["html"].read_text()
-    assert "<img src=x" not in html and "onerror=\"alert" not in html
+    assert "<img src=x" not in html and 'onerror="alert' not in html
     assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in html
     assert "<script" not in html  # the page has no script at all
     assert "default-src 'none'" in html
@@ -115,7 +121,7 @@ def test_write_report_on_a_training_run_folder(tmp_path):
     run = tmp_path / "run"
     det = EventDetector(1.0, 0.0, 0.0, 0.0, 0.5)
     entries, events = [], {}
-    for k, (pat, sz) in enumerate((("pppppppp", [(20.0, 40.0)]), ("qqqqqqqq", []))):
+    for pat, sz in (("pppppppp", [(20.0, 40.0)]), ("qqqqqqqq", [])):
         edf = tmp_path / "corpus" / f"{pat}_s001_t000.edf"
         edf.parent.mkdir(parents=True, exist_ok=True)
         write_csv_bi(edf.with_suffix(".csv_bi"), [Event(a, b, "seiz") for a, b in sz], 120.0)
@@ -128,12 +134,21 @@ def test_write_report_on_a_training_run_folder(tmp_path):
         np.save(run / "probs" / "model" / f"{edf.stem}.npy", probs)
         entries.append(SimpleNamespace(meta={"edf": str(edf), "subject": pat}))
         events[edf.stem] = [[e.start, e.stop, e.confidence] for e in hyp]
-    doc = {"run_id": None, "tracking_uri": "", "config_hash": "h", "exclusions": [
-        {"recording": "/c/zzzzzzzz_s001_t000.edf", "split": "eval", "reason": "EdfError: truncated"}],
+    doc = {
+        "run_id": None,
+        "tracking_uri": "",
+        "config_hash": "h",
+        "exclusions": [{"recording": "/c/zzzzzzzz_s001_t000.edf", "split": "eval", "reason": "EdfError: truncated"}],
         "data": {"eval": {"recordings": 2, "patients": 2, "hours": 240 / 3600, "seizures": 1}},
         "model": {"name": "cnn_rnn", "kwargs": {"dropout": 0.3}, "n_parameters": 10},
-        "results": {"model": {"detector": det.to_dict(), "dev_fit": {"target_fa_per_24h": 20.0, "threshold": 0.5},
-                              "events": events}}}
+        "results": {
+            "model": {
+                "detector": det.to_dict(),
+                "dev_fit": {"target_fa_per_24h": 20.0, "threshold": 0.5},
+                "events": events,
+            }
+        },
+    }
     html = write_report(doc, entries, run, pdf=None)
     assert html == run / "report.html"
     rep = json.loads((run / "report.json").read_text())

@@ -157,8 +157,17 @@ def test_score_corpus_document_has_exactly_the_documented_structure():
     assert set(doc) == {"n_files", "total_duration_s", "metrics"}
     assert (doc["n_files"], doc["total_duration_s"]) == (2, 400.0)
     assert list(doc["metrics"]) == list(DEFAULT_METRICS)
-    row_keys = {"targets", "hits", "misses", "false_alarms", "sensitivity", "specificity", "precision", "f1",
-                "fa_per_24h"}
+    row_keys = {
+        "targets",
+        "hits",
+        "misses",
+        "false_alarms",
+        "sensitivity",
+        "specificity",
+        "precision",
+        "f1",
+        "fa_per_24h",
+    }
     for m in ("ovlp", "taes", "epoch", "dpalign"):
         assert set(doc["metrics"][m]) == {"seiz", "bckg"}
         for label in ("seiz", "bckg"):

@@ -72,9 +72,7 @@ def test_bckg_rows_of_first_worked_case():
 
 def test_ovlp_one_hyp_over_two_refs_and_several_hyps_in_one_ref():
     approx_counts(ovlp(seiz((10, 20), (30, 40)), seiz((15, 35)), 100.0)["seiz"], 2, 2, 0, 0)
-    approx_counts(
-        ovlp(seiz((10, 40)), seiz((12, 14), (20, 22), (30, 31)), 100.0)["seiz"], 1, 1, 0, 0
-    )
+    approx_counts(ovlp(seiz((10, 40)), seiz((12, 14), (20, 22), (30, 31)), 100.0)["seiz"], 1, 1, 0, 0)
 
 
 def test_empty_hypothesis():
@@ -121,8 +119,7 @@ def test_taes_whole_second_rule_and_exact_option():
 
 def test_seizure_types_map_to_seiz_and_nesz_to_bckg():
     approx_counts(ovlp(seiz((10, 20), label="fnsz"), seiz((12, 15)), 100.0)["seiz"], 1, 1, 0, 0)
-    approx_counts(taes(seiz((10, 20), label="gnsz"), seiz((10, 20), label="cpsz"), 100.0)["seiz"],
-                  1, 1, 0, 0)
+    approx_counts(taes(seiz((10, 20), label="gnsz"), seiz((10, 20), label="cpsz"), 100.0)["seiz"], 1, 1, 0, 0)
     # nesz is background: the detection is a false alarm, there is no seizure target
     approx_counts(ovlp(seiz((10, 20), label="nesz"), seiz((12, 15)), 100.0)["seiz"], 0, 0, 0, 1)
     assert map_label("FNSZ") == "seiz"

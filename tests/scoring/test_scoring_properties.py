@@ -117,6 +117,7 @@ def test_corpus_counts_equal_the_sum_of_per_file_scores(pairs):
 @given(corpora())
 def test_ovlp_is_any_overlap_by_brute_force(pairs):
     doc = score_corpus(pairs, ("ovlp",))["metrics"]["ovlp"]["seiz"]
+
     def merged(events):  # label tracks merge touching events
         out = []
         for e in events:

@@ -83,7 +83,7 @@ def test_layout_is_exact_tusz_v2(corpus):
         sessions.setdefault((r["subject"], r["session"]), set()).add(r["montage"])
     assert all(len(m) == 1 for m in sessions.values())
     per_patient = {}
-    for subject, session in sessions:
+    for subject, _session in sessions:
         per_patient[subject] = per_patient.get(subject, 0) + 1
     assert all(1 <= n <= 2 for n in per_patient.values())
 
@@ -106,7 +106,7 @@ def test_edf_files_read_back_with_mne(corpus):
         expected = [f"EEG {e}-{suffix}" for e in electrodes]
         names = raw.ch_names
         assert names[: len(expected)] == expected, r["edf"]
-        for extra in names[len(expected):]:
+        for extra in names[len(expected) :]:
             assert extra in NON_EEG or extra in {f"EEG {e}-{suffix}" for e in EXTRAS}, extra
         if r["montage"].endswith("_a"):
             assert not any("A1" in n or "A2" in n for n in names)

@@ -26,8 +26,9 @@ def test_window_longer_than_every_recording_names_the_key():
     train = [entry("a", 30), entry("b", 45)]
     with pytest.raises(SeizureError) as exc:
         SeizureDataModule(train, [entry("d", 60)], 50.0, 5.0, 1.0)
-    assert str(exc.value) == ("data.window_s: expected a window no longer than the longest training recording "
-                              "(45 s), got 50 s")
+    assert str(exc.value) == (
+        "data.window_s: expected a window no longer than the longest training recording (45 s), got 50 s"
+    )
     dm = SeizureDataModule(train, [entry("d", 60)], 45.0, 5.0, 1.0)  # exactly the longest: one window
     assert len(dm.train_index) == 1
 

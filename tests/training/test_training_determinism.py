@@ -87,7 +87,9 @@ def _loader():
 
 
 @pytest.mark.filterwarnings("ignore:You defined a `validation_step` but have no `val_dataloader`")  # train loop only
-@pytest.mark.filterwarnings("ignore:Checkpoint directory .* exists and is not empty")  # the resume reuses run b's folder
+@pytest.mark.filterwarnings(
+    "ignore:Checkpoint directory .* exists and is not empty"
+)  # the resume reuses run b's folder
 def test_lightning_checkpoint_carries_and_restores_the_states(tmp_path):
     """The torch state at every batch of epoch 1 is the same uninterrupted and resumed from epoch 0."""
 

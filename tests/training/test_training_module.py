@@ -84,7 +84,9 @@ class _Oracle(nn.Module):
 
 def _recording(duration, seizures, sfreq=10.0, seed=0):
     rng = np.random.default_rng(seed)
-    sig = np.full((3, int(duration * sfreq)), -1.0, dtype=np.float32) + 0.1 * rng.standard_normal((3, int(duration * sfreq)))
+    sig = np.full((3, int(duration * sfreq)), -1.0, dtype=np.float32) + 0.1 * rng.standard_normal(
+        (3, int(duration * sfreq))
+    )
     for a, b in seizures:
         sig[:, int(a * sfreq) : int(b * sfreq)] = 1.0
     return SimpleNamespace(signals=sig, sfreq=sfreq, duration=float(duration), seizures=list(seizures))
@@ -165,7 +167,9 @@ def test_best_weights_restores_the_best_epoch():
 
 
 def test_early_stopping_on_event_metric_needs_dev_metrics():
-    cfg = load_config(overrides=["train.early_stopping.enabled=true", "train.early_stopping.monitor=val_ovlp_sensitivity"])
+    cfg = load_config(
+        overrides=["train.early_stopping.enabled=true", "train.early_stopping.monitor=val_ovlp_sensitivity"]
+    )
     with pytest.raises(ValueError, match="dev_metrics"):
         build_callbacks(cfg, [])
     assert build_callbacks(load_config(), []) == []

@@ -15,8 +15,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from seizure.io.text import atomic_write, read_text
 from seizure.io.events import TERM, Annotation, AnnotationError, Event, validate_events
+from seizure.io.text import atomic_write, read_text
 
 __all__ = ["EVENTS_SUFFIX", "TUSZ_TO_BIDS", "BIDS_TO_TUSZ", "read_events_tsv", "write_events_tsv"]
 
@@ -84,7 +84,7 @@ def read_events_tsv(path: str | os.PathLike) -> Annotation:
         if len(cells) != len(header):
             raise AnnotationError(f"{path}:{lineno}: expected {len(header)} tab-separated fields, got {len(cells)}")
 
-        def get(name: str, default: str = "n/a") -> str:
+        def get(name: str, default: str = "n/a", cells: list[str] = cells) -> str:
             return cells[col[name]] if name in col else default
 
         try:

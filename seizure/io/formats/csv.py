@@ -19,7 +19,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from seizure.io.text import atomic_write, numbered_lines, read_text
 from seizure.io.events import (
     BI_LABELS,
     TERM,
@@ -31,6 +30,7 @@ from seizure.io.events import (
     validate_events,
     with_background,
 )
+from seizure.io.text import atomic_write, numbered_lines, read_text
 
 __all__ = ["CSV_HEADER", "MONTAGE_FILE", "read_csv", "read_csv_bi", "write_csv", "write_csv_bi"]
 

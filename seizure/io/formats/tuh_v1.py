@@ -34,7 +34,6 @@ import os
 import re
 from pathlib import Path
 
-from seizure.io.text import atomic_write, numbered_lines, read_text
 from seizure.io.events import (
     BI_LABELS,
     KNOWN_LABELS,
@@ -47,6 +46,7 @@ from seizure.io.events import (
     validate_events,
     with_background,
 )
+from seizure.io.text import atomic_write, numbered_lines, read_text
 
 __all__ = ["read_tse", "read_tse_bi", "write_tse", "read_lbl", "read_lbl_bi", "write_lbl"]
 
