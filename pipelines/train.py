@@ -27,6 +27,7 @@ from seizure.io.corpus import CorpusError
 from seizure.storage import new_run_folder
 from seizure.tracking import MlflowEpochCallback, NullTracker, Tracker, git_commit, global_rank, run_info
 from seizure.training.callbacks import build_callbacks
+from seizure.training.checkpoint_io import AtomicCheckpointIO
 from seizure.training.data import SeizureDataModule
 from seizure.training.module import build_module
 from seizure_app.evaluate import evaluate_model
@@ -116,6 +117,7 @@ def _trainer(cfg: Config, run_dir: Path, tracker: Tracker, progress_bar: bool, d
         enable_model_summary=False,
         default_root_dir=str(run_dir),
         num_sanity_val_steps=0,
+        plugins=[AtomicCheckpointIO()],  # a full disk never leaves a damaged checkpoint
         **extra,
     )
 

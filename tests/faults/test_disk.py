@@ -100,3 +100,13 @@ def test_read_only_cache_folder_is_a_clear_error(tmp_path, capsys):
     code = main(["prepare", "--data", str(data), "--cache-dir", str(cache)])
     err = capsys.readouterr().err
     assert code == 1 and str(cache) in err and "Traceback" not in err
+
+
+def test_output_dir_that_is_a_file_is_a_clear_error(tmp_path, capsys):
+    """Before: a file-not-folder (or read-only) output_dir gave a raw traceback."""
+    data = corpus(tmp_path / "corpus", n=1, seconds=30)
+    not_a_folder = tmp_path / "runs"
+    not_a_folder.write_text("a file where the run folders should go")
+    code = main(["train", "--data", str(data), f"output_dir={not_a_folder}", f"data.cache_dir={tmp_path / 'cache'}"])
+    err = capsys.readouterr().err
+    assert code == 1 and str(not_a_folder) in err and "Traceback" not in err
