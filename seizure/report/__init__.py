@@ -80,9 +80,7 @@ def build_report(inp: ReportInput, out_dir: str | Path, pdf: str | None = "auto"
     return {"html": html_path, "json": json_path, "pdf": pdf_path, "pdf_engine": engine, "doc": doc}
 
 
-def write_report(
-    doc: dict, eval_entries: list, run_dir: str | Path, pdf: str | None = "auto", log_to_mlflow: bool = False
-) -> Path:
+def write_report(doc: dict, eval_entries: list, run_dir: str | Path, pdf: str | None = "auto") -> Path:
     """Report of a training run, called by training right after evaluation.
 
     Parameters
@@ -95,9 +93,6 @@ def write_report(
         Run folder holding ``hyp/model/`` and ``probs/model/``; the report files are written there.
     pdf : str or None
         PDF engine (see :func:`build_report`).
-    log_to_mlflow : bool
-        Also log ``report.html``, ``report.json`` and ``report.pdf`` to the run ``doc["run_id"]``
-        (artifact folder ``report``).
 
     Returns
     -------
@@ -109,10 +104,4 @@ def write_report(
     inp = input_from_run(run_dir, doc=doc, eval_edfs=[e.meta["edf"] for e in eval_entries])
     inp.git_commit = git_commit()
     paths = build_report(inp, run_dir, pdf=pdf)
-    if log_to_mlflow and doc.get("run_id"):
-        from seizure.tracking import log_report
-
-        log_report(
-            doc["run_id"], [p for p in (paths["html"], paths["json"], paths["pdf"]) if p], doc.get("tracking_uri", "")
-        )
     return paths["html"]

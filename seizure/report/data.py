@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from seizure._validation import SeizureError
 from seizure.detection.outputs import MANIFEST, read_probs
 from seizure.detection.references import find_reference, patient_of
 from seizure.io.annotations import Event, read_csv_bi
@@ -105,7 +106,7 @@ def _load_record(edf: str, hyp_path: Path, probs_path: Path | None, exclusions: 
     bname = Path(edf).stem
     try:
         ref = find_reference(edf)
-    except ValueError as exc:  # AnnotationError
+    except SeizureError as exc:  # a damaged reference file: excluded, named
         exclusions.append({"recording": edf, "reason": f"reference annotation unreadable: {exc}"})
         return None
     if ref is None:
