@@ -6,6 +6,7 @@ The tracking URI is, in order: the configured one, ``$MLFLOW_TRACKING_URI``, or
 - :mod:`~seizure.tracking.store`: connections (bounded HTTP waits, a race-free sqlite schema);
 - :mod:`~seizure.tracking.tracker`: :class:`Tracker`, the run a pipeline logs to, which goes on in a
   local journal when the store cannot be reached;
+- :mod:`~seizure.tracking.callback`: :class:`MlflowEpochCallback`, logging a training run's epochs;
 - :mod:`~seizure.tracking.offline`: that journal and its replay (``seizure runs --sync``);
 - :mod:`~seizure.tracking.liveness`: telling a dead RUNNING run from a live one;
 - :mod:`~seizure.tracking.queries`: reading runs back, ending dead ones, loading models.

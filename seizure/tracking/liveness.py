@@ -66,11 +66,30 @@ def identity_tags() -> dict[str, str]:
 
 
 def now_iso() -> str:
+    """The current UTC time, ISO 8601 to the second (the format of :data:`HEARTBEAT_TAG`).
+
+    Returns
+    -------
+    str
+        For example ``2026-12-02T07:00:32+00:00``.
+    """
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 def parse_iso(text: str) -> float | None:
-    """Unix time (s) of an ISO 8601 time, or None when it does not parse."""
+    """Unix time of an ISO 8601 time, or None when it does not parse.
+
+    Parameters
+    ----------
+    text : str
+        An ISO 8601 date and time (as :func:`now_iso` writes it); one without a time zone is taken
+        as UTC. Any other value (a non-string included) gives None.
+
+    Returns
+    -------
+    float or None
+        Seconds since 1970-01-01 UTC.
+    """
     try:
         when = datetime.fromisoformat(text)
     except (TypeError, ValueError):
@@ -81,6 +100,18 @@ def parse_iso(text: str) -> float | None:
 
 
 def format_age(seconds: float) -> str:
+    """A duration for messages: ``"45 s"`` below 2 minutes, ``"17 min"`` below 2 hours, else ``"5.3 h"``.
+
+    Parameters
+    ----------
+    seconds : float
+        The duration, seconds.
+
+    Returns
+    -------
+    str
+        Whole seconds, whole minutes, or hours to one decimal.
+    """
     if seconds < 120:
         return f"{seconds:.0f} s"
     if seconds < 7200:
@@ -89,7 +120,26 @@ def format_age(seconds: float) -> str:
 
 
 def process_state(host: str, pid: int, start: str = "") -> str:
-    """``alive``, ``gone`` or ``unknown`` (another host) for the process ``pid`` started at ``start``."""
+    """Whether the process ``pid`` of ``host``, started at ``start``, still runs.
+
+    Parameters
+    ----------
+    host : str
+        Host name the process runs on (as ``socket.gethostname()`` gives it); only processes of
+        this host can be checked.
+    pid : int
+        Its process id.
+    start : str
+        Its start as :data:`PROCESS_START_TAG` records it (``<boot id>:<start time in clock
+        ticks>``); when given and readable here, a live pid with another start is a reused pid.
+        '' skips that check.
+
+    Returns
+    -------
+    str
+        ``"alive"``; ``"gone"`` (no such pid, a zombie, or the pid reused by a later process);
+        ``"unknown"`` for a process of another host.
+    """
     if host != socket.gethostname():
         return "unknown"
     try:
@@ -110,7 +160,27 @@ def process_state(host: str, pid: int, start: str = "") -> str:
 
 
 def death_reason(status: str, tags: dict, stale_after_s: float = STALE_AFTER_S, now: float | None = None) -> str:
-    """Why a run is dead ('' when it is not RUNNING, is alive, or cannot be judged)."""
+    """Why a run is dead ('' when it is not RUNNING, is alive, or cannot be judged).
+
+    Parameters
+    ----------
+    status : str
+        The run's MLflow status (``RUNNING``, ``FINISHED``, ...); only a RUNNING run can be dead.
+    tags : dict
+        The run's tags; :data:`HOST_TAG`, :data:`PID_TAG`, :data:`PROCESS_START_TAG` and
+        :data:`HEARTBEAT_TAG` are read.
+    stale_after_s : float
+        Heartbeat age (seconds) after which a run whose process cannot be checked (another host)
+        is dead.
+    now : float, optional
+        The current time as Unix time (seconds), to judge the heartbeat age; default the clock.
+
+    Returns
+    -------
+    str
+        ``"pid N gone"`` for a process of this host that ended, ``"no heartbeat for <age>"``
+        (with the pid and host when known) for a stale heartbeat, else ''.
+    """
     if status != "RUNNING":
         return ""
     host, pid = tags.get(HOST_TAG, ""), tags.get(PID_TAG, "")
@@ -130,7 +200,22 @@ def death_reason(status: str, tags: dict, stale_after_s: float = STALE_AFTER_S, 
 
 def is_known_alive(status: str, tags: dict, stale_after_s: float = STALE_AFTER_S) -> bool:
     """True when a RUNNING run is certainly being written: its process is alive on this host, or on
-    another host it sent a heartbeat within ``stale_after_s``."""
+    another host it sent a heartbeat within ``stale_after_s``.
+
+    Parameters
+    ----------
+    status : str
+        The run's MLflow status; any other than ``RUNNING`` gives False.
+    tags : dict
+        The run's tags (the liveness tags of this module).
+    stale_after_s : float
+        Heartbeat age (seconds) after which a run of another host is no longer taken as alive.
+
+    Returns
+    -------
+    bool
+        False also for a run that cannot be judged (no liveness tags).
+    """
     if status != "RUNNING" or death_reason(status, tags, stale_after_s):
         return False
     host, pid = tags.get(HOST_TAG, ""), tags.get(PID_TAG, "")

@@ -77,7 +77,14 @@ def _ms() -> int:
 
 
 class Journal:
-    """Append-only record of one run in ``folder``."""
+    """Append-only record of one run in ``folder`` (the layout is in the module docstring).
+
+    Parameters
+    ----------
+    folder : path-like
+        The record folder. The constructor opens an existing record for appending; a new one is
+        made with :meth:`create`.
+    """
 
     def __init__(self, folder: str | os.PathLike) -> None:
         self.folder = Path(folder)
@@ -85,6 +92,21 @@ class Journal:
 
     @classmethod
     def create(cls, folder: str | os.PathLike, start: dict) -> Journal:
+        """Start a new record in ``folder`` (created if missing) with its ``start`` entry.
+
+        Parameters
+        ----------
+        folder : path-like
+            The record folder; it must not hold a journal yet.
+        start : dict
+            Fields of the ``start`` entry (the module docstring lists them); ``offline_id`` (str) is
+            required. The journal format number is added.
+
+        Raises
+        ------
+        TrackingError
+            When ``folder`` already holds a journal.
+        """
         journal = cls(folder)
         journal.folder.mkdir(parents=True, exist_ok=True)
         if journal.path.exists():
@@ -93,6 +115,16 @@ class Journal:
         return journal
 
     def append(self, kind: str, **fields) -> None:
+        """Write one entry and flush it to disk (``fsync``) before returning.
+
+        Parameters
+        ----------
+        kind : str
+            One of ``start``, ``params``, ``tags``, ``metrics``, ``artifact``, ``model``, ``end``.
+        **fields
+            The entry's fields, as JSON (other values as ``str``); ``time`` (Unix time in ms)
+            defaults to now.
+        """
         line = json.dumps({"kind": kind, "time": fields.pop("time", None) or _ms(), **fields}, default=str)
         with open(self.path, "a", encoding="utf-8") as fh:
             fh.write(line + "\n")
@@ -105,6 +137,15 @@ class Journal:
         return out
 
     def add_artifact(self, path: str | os.PathLike, artifact_path: str | None = None) -> None:
+        """Copy a file or a folder under ``artifacts/<artifact_path>/`` and record an ``artifact`` entry.
+
+        Parameters
+        ----------
+        path : path-like
+            The file or folder (copied whole) to log.
+        artifact_path : str, optional
+            Artifact sub-folder in the run; None for the top.
+        """
         src = Path(path)
         dst = self._artifact_dir(artifact_path) / src.name
         if src.is_dir():
@@ -114,6 +155,15 @@ class Journal:
         self.append("artifact", path=str(dst.relative_to(self.folder)), artifact_path=artifact_path)
 
     def add_dict(self, data: dict, name: str) -> None:
+        """Write ``data`` as the artifact file ``name`` and record an ``artifact`` entry.
+
+        Parameters
+        ----------
+        data : dict
+            The content: YAML when ``name`` ends in ``.yaml`` or ``.yml``, else indented JSON.
+        name : str
+            Artifact file name, with an optional sub-folder (``"sub/name.json"``).
+        """
         sub, _, base = name.rpartition("/")
         dst = self._artifact_dir(sub or None) / base
         if base.endswith((".yaml", ".yml")):
@@ -123,6 +173,17 @@ class Journal:
         self.append("artifact", path=str(dst.relative_to(self.folder)), artifact_path=sub or None)
 
     def add_model(self, net, input_example, registered_name: str = "") -> str:
+        """Save a network as a model folder of the record (``model``, ``model-2``, ...); returns its path.
+
+        Parameters
+        ----------
+        net : torch.nn.Module
+            The network.
+        input_example : ndarray, shape (B, C, T)
+            A float32 input batch (B windows, C input rows, T samples per window).
+        registered_name : str
+            Registry name to register it under when :func:`sync` logs it; '' registers nothing.
+        """
         n = 1
         while (self.folder / ("model" if n == 1 else f"model-{n}")).exists():
             n += 1
@@ -134,7 +195,17 @@ class Journal:
 
 @dataclass
 class Record:
-    """A journal read back: its ``start`` line and the lines after it."""
+    """A journal read back: its ``start`` line and the lines after it.
+
+    Parameters
+    ----------
+    folder : Path
+        The record folder.
+    start : dict
+        The ``start`` entry (``offline_id`` and the run's description).
+    entries : list of dict
+        The entries after it, in the order written (each with ``kind`` and ``time`` in ms).
+    """
 
     folder: Path
     start: dict
@@ -149,6 +220,14 @@ class Record:
         return self.start["offline_id"]
 
     def synced(self) -> dict | None:
+        """What the sync of this record wrote (``synced.json``), or None when it was not synced.
+
+        Returns
+        -------
+        dict or None
+            ``run_id``, ``uri``, ``status``, ``entries`` (the number replayed) and ``time`` (UTC,
+            ISO 8601).
+        """
         path = self.folder / SYNCED
         return json.loads(path.read_text()) if path.is_file() else None
 
@@ -156,10 +235,16 @@ class Record:
 def read_journal(folder: str | os.PathLike) -> Record:
     """Read ``<folder>/journal.jsonl``; a last line cut short by a kill is dropped.
 
+    Parameters
+    ----------
+    folder : path-like
+        The record folder.
+
     Raises
     ------
     TrackingError
-        Naming the file and line, for a line that is not a journal entry.
+        For a folder without a journal, and, naming the file and line, for a line that is not a
+        journal entry or a first line that is not a ``start`` entry of this format.
     """
     path = Path(folder) / JOURNAL
     try:
@@ -194,7 +279,23 @@ def read_journal(folder: str | os.PathLike) -> Record:
 
 
 def find_journals(path: str | os.PathLike) -> list[Path]:
-    """Journal folders at or under ``path``, oldest run first (so a sweep's parent precedes its children)."""
+    """Journal folders at or under ``path``, oldest run first (so a sweep's parent precedes its children).
+
+    Parameters
+    ----------
+    path : path-like
+        A record folder (holding ``journal.jsonl``), or a folder searched recursively for them.
+
+    Returns
+    -------
+    list of Path
+        Ordered by the time of their ``start`` entry, then by path.
+
+    Raises
+    ------
+    TrackingError
+        When ``path`` is not a folder or holds no journal.
+    """
     root = Path(path)
     if (root / JOURNAL).is_file():
         return [root]

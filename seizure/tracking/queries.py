@@ -25,6 +25,19 @@ __all__ = [
 def run_info(run_id: str, uri: str = "") -> dict:
     """Status, tags, params and latest metrics of a run.
 
+    Parameters
+    ----------
+    run_id : str
+        The MLflow run id.
+    uri : str
+        Tracking URI (default: see :func:`resolve_uri`).
+
+    Returns
+    -------
+    dict
+        ``run_id``, ``status``, ``experiment_id``, and ``tags``, ``params``, ``metrics`` (the
+        latest value of each) as dicts.
+
     Raises
     ------
     TrackingError
@@ -48,8 +61,30 @@ def search_runs(
 ) -> list[dict]:
     """Runs of one experiment (or all), newest first, as plain dicts.
 
-    Each has ``dead``: why a RUNNING run is dead ('' when it is not RUNNING or is alive; see
-    :func:`seizure.tracking.liveness.death_reason`, with ``stale_after_s`` in seconds).
+    Parameters
+    ----------
+    uri : str
+        Tracking URI (default: see :func:`resolve_uri`).
+    experiment : str, optional
+        Experiment name; None lists the runs of every experiment.
+    max_results : int
+        Most runs returned (the newest).
+    stale_after_s : float
+        Heartbeat age (seconds) after which a RUNNING run of another host counts as dead.
+
+    Returns
+    -------
+    list of dict
+        ``run_id``, ``run_name``, ``status``, ``start_time`` (ms since 1970-01-01 UTC), ``tags``,
+        ``params``, ``metrics``, and ``dead``: why a RUNNING run is dead ('' when it is not
+        RUNNING or is alive; see :func:`seizure.tracking.liveness.death_reason`).
+
+    Raises
+    ------
+    ValueError
+        For an unknown experiment, listing the experiments there are.
+    TrackingError
+        For a store that fails or cannot be reached.
     """
     uri = resolve_uri(uri)
     with store_errors(uri, "listing runs"):
@@ -103,6 +138,7 @@ def end_stale_run(
     Parameters
     ----------
     run_id : str
+        The MLflow run id.
     uri : str
         Tracking URI (default: see :func:`resolve_uri`).
     stale_after_s : float
@@ -164,15 +200,26 @@ def mark_dead_runs(
 
     Parameters
     ----------
-    uri, experiment : where to look (default: every experiment).
+    uri : str
+        Tracking URI (default: see :func:`resolve_uri`).
+    experiment : str, optional
+        Experiment name; None looks in every experiment.
     run_ids : list of str, optional
         Only these runs (full ids or their first 8 characters).
     stale_after_s : float
         Heartbeat age (seconds) after which a run of another host counts as dead.
+    max_results : int
+        How many of the newest runs are looked at.
 
     Returns
     -------
     list of (run_id, reason)
+        The runs ended, with the reason tagged on each.
+
+    Raises
+    ------
+    TrackingError
+        For a store that fails or cannot be reached.
     """
     uri = resolve_uri(uri)
     out = []
@@ -189,6 +236,14 @@ def mark_dead_runs(
 
 def load_model(model_uri: str, uri: str = ""):
     """Load a logged network from ``models:/NAME/VERSION``, ``models:/NAME@ALIAS`` or ``runs:/RUN_ID/PATH``.
+
+    Parameters
+    ----------
+    model_uri : str
+        The model: a registered name with a version or an alias, or a run and the artifact path of
+        the model in it (``runs:/<run id>/model``).
+    uri : str
+        Tracking URI (default: see :func:`resolve_uri`); it becomes MLflow's global tracking URI.
 
     Returns
     -------
@@ -237,7 +292,21 @@ def load_model(model_uri: str, uri: str = ""):
 def download_run_artifacts(run_id: str, names: list[str], dst: str | os.PathLike, uri: str = "") -> list[Path]:
     """Download the top-level artifacts ``names`` of a run into ``dst``; names the run lacks are skipped.
 
-    Returns the paths downloaded.
+    Parameters
+    ----------
+    run_id : str
+        The MLflow run id.
+    names : list of str
+        Names of top-level artifacts (files or folders) of the run.
+    dst : path-like
+        Existing local folder to download into.
+    uri : str
+        Tracking URI (default: see :func:`resolve_uri`).
+
+    Returns
+    -------
+    list of Path
+        The local paths downloaded, in the order of ``names``.
     """
     client = connect(resolve_uri(uri))
     present = {Path(a.path).name for a in client.list_artifacts(run_id)}
@@ -249,7 +318,19 @@ def download_run_artifacts(run_id: str, names: list[str], dst: str | os.PathLike
 
 
 def log_report(run_id: str, paths: list[str | os.PathLike], uri: str = "", artifact_path: str = "report") -> None:
-    """Log report files (HTML, JSON, PDF) to an existing run, whether it is active or finished."""
+    """Log report files (HTML, JSON, PDF) to an existing run, whether it is active or finished.
+
+    Parameters
+    ----------
+    run_id : str
+        The MLflow run id.
+    paths : list of path-like
+        The files to log.
+    uri : str
+        Tracking URI (default: see :func:`resolve_uri`).
+    artifact_path : str
+        Artifact folder of the run they go into.
+    """
     client = connect(resolve_uri(uri))
     for p in paths:
         client.log_artifact(run_id, str(p), artifact_path)

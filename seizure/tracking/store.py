@@ -81,7 +81,18 @@ class TrackingError(SeizureError):
 
 
 def resolve_uri(uri: str = "") -> str:
-    """The tracking URI: ``uri``, else ``$MLFLOW_TRACKING_URI``, else ``sqlite:///<working dir>/mlflow.db``."""
+    """The tracking URI: ``uri``, else ``$MLFLOW_TRACKING_URI``, else ``sqlite:///<working dir>/mlflow.db``.
+
+    Parameters
+    ----------
+    uri : str
+        The configured tracking URI; '' falls back to the environment, then to the default.
+
+    Returns
+    -------
+    str
+        The URI to connect to (the default one with an absolute path).
+    """
     if uri:
         return uri
     env = os.environ.get("MLFLOW_TRACKING_URI")
@@ -96,7 +107,18 @@ def is_http(uri: str) -> bool:
 
 def sqlite_path(uri: str) -> Path | None:
     """The database file of a ``sqlite:///`` URI (relative paths resolved from the working directory),
-    or None for other URIs and in-memory databases."""
+    or None for other URIs and in-memory databases.
+
+    Parameters
+    ----------
+    uri : str
+        A tracking URI; a query string after ``?`` is ignored.
+
+    Returns
+    -------
+    Path or None
+        The absolute path of the database file.
+    """
     if not uri.startswith("sqlite:///"):
         return None
     rest = uri[len("sqlite:///") :].split("?", 1)[0]
@@ -108,7 +130,23 @@ def sqlite_path(uri: str) -> Path | None:
 @contextlib.contextmanager
 def store_errors(uri: str, what: str):
     """Turn the errors of a store that fails or refuses into a :class:`TrackingError` naming ``uri`` and
-    ``what`` was asked (a full disk and other ``OSError`` stay what they are)."""
+    ``what`` was asked (a full disk and other ``OSError`` stay what they are).
+
+    A context manager: MLflow errors, SQLAlchemy errors and ``requests`` errors raised inside the
+    ``with`` block become a :class:`TrackingError` chained to the original.
+
+    Parameters
+    ----------
+    uri : str
+        The tracking URI the block talks to, put at the head of the message.
+    what : str
+        What the block does, for the message (e.g. ``"reading run <id>"``).
+
+    Raises
+    ------
+    TrackingError
+        ``"<uri>: <what>: <error class>: <message>"``.
+    """
     try:
         yield
     except (MlflowException, sqlalchemy.exc.SQLAlchemyError, requests.RequestException) as exc:
@@ -117,12 +155,35 @@ def store_errors(uri: str, what: str):
 
 def is_refusal(exc: BaseException) -> bool:
     """True when the store answered and refused the request (an HTTP 4xx class error: bad value,
-    unknown run, a name already taken); False when it could not be reached or failed on its side."""
+    unknown run, a name already taken); False when it could not be reached or failed on its side.
+
+    Parameters
+    ----------
+    exc : BaseException
+        An error raised by a tracking call; only an ``MlflowException`` with a 4xx status code is
+        a refusal.
+
+    Returns
+    -------
+    bool
+    """
     return isinstance(exc, MlflowException) and 400 <= exc.get_http_status_code() < 500
 
 
 def describe(exc: BaseException) -> str:
-    """One line for a store error."""
+    """One line for a store error.
+
+    Parameters
+    ----------
+    exc : BaseException
+        The error; of an ``MlflowException`` its message is taken, of others ``str(exc)``.
+
+    Returns
+    -------
+    str
+        ``"<error class>: <message>"``, whitespace collapsed to single spaces and the message cut
+        at 240 characters.
+    """
     text = exc.message if isinstance(exc, MlflowException) else str(exc)
     text = " ".join(str(text).split())
     return f"{type(exc).__name__}: {text[:240]}"
@@ -169,7 +230,23 @@ def connect(uri: str) -> mlflow.MlflowClient:
     """A client for ``uri`` (already resolved), after the one-time set-up of its store: bounded HTTP
     waits for a server, the schema of a sqlite database created under its lock.
 
-    Raises whatever the store raises when it cannot be opened (see :data:`STORE_ERRORS`).
+    Parameters
+    ----------
+    uri : str
+        A resolved tracking URI (see :func:`resolve_uri`). For ``http(s)://`` URIs the variables
+        of :data:`HTTP_DEFAULTS` not already in the environment are set; a ``sqlite:///`` database
+        is opened (and its schema created) once per process.
+
+    Returns
+    -------
+    mlflow.MlflowClient
+
+    Raises
+    ------
+    TrackingError
+        When another process holds the lock of a sqlite database for more than 120 s.
+    MlflowException, OSError, sqlalchemy.exc.SQLAlchemyError, alembic.util.exc.CommandError
+        What the store raises when it cannot be opened (:data:`STORE_ERRORS`), left to the caller.
     """
     if is_http(uri):
         for name, value in HTTP_DEFAULTS.items():
@@ -184,7 +261,25 @@ def connect(uri: str) -> mlflow.MlflowClient:
 
 
 def get_or_create_experiment(client: mlflow.MlflowClient, name: str) -> str:
-    """Id of the experiment ``name``, created when missing; safe when another process creates it too."""
+    """Id of the experiment ``name``, created when missing; safe when another process creates it too.
+
+    Parameters
+    ----------
+    client : mlflow.MlflowClient
+        A client of the store (see :func:`connect`).
+    name : str
+        The experiment name.
+
+    Returns
+    -------
+    str
+        The experiment id.
+
+    Raises
+    ------
+    TrackingError
+        When the experiment exists but is deleted.
+    """
     exp = client.get_experiment_by_name(name)
     if exp is not None:
         if exp.lifecycle_stage == "deleted":

@@ -1,4 +1,7 @@
-"""The run a pipeline logs to: :class:`Tracker`, its Lightning callback, and its stand-in on DDP ranks.
+"""The run a pipeline logs to: :class:`Tracker`, and its stand-in on DDP ranks.
+
+Its Lightning callback, :class:`~seizure.tracking.callback.MlflowEpochCallback`, is defined in
+:mod:`seizure.tracking.callback` and importable from here too.
 
 A tracker never lets a tracking failure reach the run's code. When the store cannot be reached, at the
 start or mid-run, it logs one WARNING and records everything that follows (params, tags, metrics with
@@ -26,12 +29,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import lightning as L
 import mlflow
 import numpy as np
 from mlflow.entities import Metric, Param, RunTag
 
 from seizure.tracking import liveness
+from seizure.tracking.callback import MlflowEpochCallback
 from seizure.tracking.model import log_torch_model
 from seizure.tracking.offline import Journal, context_tags
 from seizure.tracking.store import (
@@ -78,7 +81,12 @@ class Tracker:
 
     Parameters
     ----------
-    uri, experiment, run_name : where and what to log.
+    uri : str
+        Tracking URI (default: see :func:`~seizure.tracking.store.resolve_uri`).
+    experiment : str
+        Experiment of a new run, created when missing.
+    run_name : str, optional
+        Name of a new run (MLflow makes one up when None).
     run_id : str, optional
         Continue this existing run (resumption) instead of starting a new one. Its previous attempt
         is tagged ``seizure.attempt.<n>`` with how it ended (a RUNNING run whose process is gone:
@@ -280,8 +288,15 @@ class Tracker:
         self.end(status)
 
     def end(self, status: str = "FINISHED", reason: str = "") -> None:
-        """End the run with ``status`` (FINISHED, FAILED or KILLED), in the store or the journal;
-        ``reason`` goes into the tag ``seizure.end_reason``."""
+        """End the run with ``status`` (FINISHED, FAILED or KILLED), in the store or the journal.
+
+        Parameters
+        ----------
+        status : str
+            ``FINISHED``, ``FAILED`` or ``KILLED``; also set as the tag ``end_status``.
+        reason : str
+            Why it ended, set as the tag ``seizure.end_reason``; '' sets no such tag.
+        """
         _unended.pop(id(self), None)
         self.set_tags({"end_status": status, **({liveness.END_REASON_TAG: reason} if reason else {})})
         self._do(
@@ -293,6 +308,14 @@ class Tracker:
     # -- logging ----------------------------------------------------------------------------------
 
     def log_params(self, params: dict[str, Any]) -> None:
+        """Log run parameters (in batches of 100).
+
+        Parameters
+        ----------
+        params : dict
+            Name to value; values are logged as ``str`` (None as ''). A call the store refuses (a
+            parameter already logged with another value) is dropped with a WARNING.
+        """
         clean = {k: ("" if v is None else str(v)) for k, v in params.items()}
         items = [Param(k, v) for k, v in clean.items()]
 
@@ -303,6 +326,14 @@ class Tracker:
         self._do("logging params", online, lambda: self.journal.append("params", params=clean))
 
     def set_tags(self, tags: dict[str, Any]) -> None:
+        """Set run tags (in batches of 100); a later value replaces an earlier one.
+
+        Parameters
+        ----------
+        tags : dict
+            Name to value; values are logged as ``str``. A non-empty ``run_dir`` tag also makes
+            ``<run_dir>/mlflow-offline`` the default journal folder should the store be lost later.
+        """
         clean = {k: str(v) for k, v in tags.items()}
         if clean.get("run_dir"):
             self._run_dir = clean["run_dir"]
@@ -315,6 +346,15 @@ class Tracker:
         self._do("setting tags", online, lambda: self.journal.append("tags", tags=clean))
 
     def log_metrics(self, metrics: dict[str, float], step: int | None = None) -> None:
+        """Log metric values at one step, then refresh the heartbeat (see :meth:`heartbeat`).
+
+        Parameters
+        ----------
+        metrics : dict of str to float
+            Name to value; None, NaN and infinite values are left out.
+        step : int, optional
+            The MLflow step (the epoch for training metrics); None logs step 0.
+        """
         clean = {k: float(v) for k, v in metrics.items() if v is not None and np.isfinite(v)}
         if clean:
             ms, step = int(time.time() * 1000), int(step or 0)
@@ -329,6 +369,13 @@ class Tracker:
     def heartbeat(self, force: bool = False) -> None:
         """Refresh the heartbeat tag when ``heartbeat_s`` seconds passed since the last one (or ``force``).
 
+        Parameters
+        ----------
+        force : bool
+            Write the heartbeat of this run now, however recent the last one.
+
+        Notes
+        -----
         The other unended runs of this process (a sweep's parent while a child trains) are refreshed
         on the same terms: the heartbeat says the process is alive.
         """
@@ -346,6 +393,13 @@ class Tracker:
     def log_artifact(self, path: str | os.PathLike, artifact_path: str | None = None) -> None:
         """Log a file (or a folder's files) under ``artifact_path``.
 
+        Parameters
+        ----------
+        path : path-like
+            The file or folder to log.
+        artifact_path : str, optional
+            Artifact sub-folder of the run; None for the top level.
+
         Raises
         ------
         FileNotFoundError
@@ -360,6 +414,15 @@ class Tracker:
         )
 
     def log_dict(self, data: dict, name: str) -> None:
+        """Log ``data`` as an artifact file: YAML for a ``.yaml``/``.yml`` name, else JSON.
+
+        Parameters
+        ----------
+        data : dict
+            The content.
+        name : str
+            Artifact file name, with an optional sub-folder (``"sub/name.json"``).
+        """
         self._do(
             f"logging {name}",
             lambda: self._client.log_dict(self.run_id, data, name),
@@ -372,7 +435,21 @@ class Tracker:
         The model is pickled (``serialization_format="pickle"``): loading it needs the ``seizure``
         package installed, and accepts any batch size and window length, unlike a traced export.
 
-        Returns the model URI (offline: the local model folder, logged and registered at sync).
+        Parameters
+        ----------
+        net : torch.nn.Module
+            The network; it maps a float32 batch of windows to per-step logits.
+        input_example : ndarray, shape (B, C, T)
+            A float32 input batch (B windows, C network input rows, T samples per window); the
+            signature is inferred from one forward pass on it.
+        registered_name : str
+            Registry name to register a new model version under; '' registers nothing.
+
+        Returns
+        -------
+        str
+            The model URI; offline, the local model folder (logged and registered at sync); '' when
+            the store refused the model.
         """
         return (
             self._do(
@@ -393,34 +470,6 @@ def _end_unended() -> None:
             tracker.end("FAILED", "the process exited without ending the run")
         except (*STORE_ERRORS, TrackingError) as exc:  # at exit: nothing to raise to
             logger.warning("MLflow run %s could not be ended at exit: %s", tracker.run_id, describe(exc))
-
-
-class MlflowEpochCallback(L.Callback):
-    """Logs every epoch-level metric Lightning collected, with the epoch as the MLflow step, and keeps
-    the run's heartbeat fresh (at most one tag every ``tracker.heartbeat_s`` seconds)."""
-
-    def __init__(self, tracker: Tracker) -> None:
-        self.tracker = tracker
-
-    def _log(self, trainer: L.Trainer) -> None:
-        if trainer.sanity_checking:
-            return
-        metrics = {k: float(v) for k, v in trainer.callback_metrics.items() if getattr(v, "numel", lambda: 1)() == 1}
-        self.tracker.log_metrics(metrics, step=trainer.current_epoch)
-
-    def _beat(self) -> None:
-        beat = getattr(self.tracker, "heartbeat", None)
-        if beat is not None:
-            beat()
-
-    def on_train_epoch_end(self, trainer, pl_module) -> None:
-        self._log(trainer)
-
-    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
-        self._beat()
-
-    def on_validation_batch_end(self, trainer, pl_module, outputs, batch, batch_idx, dataloader_idx=0) -> None:
-        self._beat()
 
 
 class NullTracker:

@@ -71,7 +71,9 @@ class DevEventMetrics(L.Callback):
     detector : EventDetector
         Post-processing (smoothing, minimum duration, merge gap); a copy is fitted each time.
     target_fa_per_24h : float
+        The false-alarm target the fitted threshold must meet (false alarms per 24 h).
     every_n_epochs : int
+        Evaluate after every this many validation epochs (and always after the last epoch).
     n_thresholds : int
         Quantiles of the smoothed dev scores used as thresholds (plus a 0.05 grid).
     batch_size : int
@@ -104,7 +106,19 @@ class DevEventMetrics(L.Callback):
         self._warned = False
 
     def dev_probabilities(self, net: nn.Module) -> list[np.ndarray]:
-        """Per-step probabilities of every dev recording (the network is left in its prior mode)."""
+        """Per-step probabilities of every dev recording (the network is left in its prior mode).
+
+        Parameters
+        ----------
+        net : nn.Module
+            Maps (B, rows, window_steps * samples_per_step) float32 windows to (B, window_steps)
+            logits; it may sit on any device (inputs are moved to it, outputs back to the CPU).
+
+        Returns
+        -------
+        list of ndarray, each shape (n_steps,)
+            One float32 array per entry, ``n_steps = floor(duration / step_s)``, values in [0, 1].
+        """
         was_training = net.training
         device = next(net.parameters()).device
         runner = net if device.type == "cpu" else _OnDevice(net, device)
@@ -120,7 +134,20 @@ class DevEventMetrics(L.Callback):
 
     def fit(self, probs: list[np.ndarray]) -> EventDetector:
         """A copy of ``detector`` fitted on dev probabilities (thresholds: ``n_thresholds`` quantiles
-        of the smoothed scores and 0.05, 0.10, ..., 0.95)."""
+        of the smoothed scores and 0.05, 0.10, ..., 0.95).
+
+        Parameters
+        ----------
+        probs : list of ndarray, each shape (n_steps,)
+            Per-step probabilities of each dev recording, in the order of ``entries`` (as
+            :meth:`dev_probabilities` returns them).
+
+        Returns
+        -------
+        EventDetector
+            Fitted at ``detector``'s settings (OVLP, selection ``"plateau_highest"``) for
+            FA/24h <= ``target_fa_per_24h``; ``target_met_`` is False when no threshold meets it.
+        """
         det = EventDetector(
             **{k: getattr(self.detector, k) for k in ("step_s", "smooth_s", "min_duration_s", "merge_gap_s")}
         )
@@ -137,7 +164,19 @@ class DevEventMetrics(L.Callback):
 
     def evaluate(self, net: nn.Module) -> dict:
         """Score ``net`` on the dev recordings: ``{"sensitivity", "fa_per_24h", "threshold"}``
-        (sensitivity 0 when no threshold meets the target)."""
+        (sensitivity 0 when no threshold meets the target).
+
+        Parameters
+        ----------
+        net : nn.Module
+            The network, as for :meth:`dev_probabilities`.
+
+        Returns
+        -------
+        dict of str to float
+            ``sensitivity`` (OVLP, fraction; 0 also when the dev recordings hold no seizure),
+            ``fa_per_24h`` (false alarms per 24 h) and ``threshold`` of the fitted point.
+        """
         det = self.fit(self.dev_probabilities(net))
         if not det.target_met_:
             return {"sensitivity": 0.0, "fa_per_24h": float(det.fa_per_24h_), "threshold": float(det.threshold_)}
@@ -150,6 +189,18 @@ class DevEventMetrics(L.Callback):
         return {"sensitivity": float(sens), "fa_per_24h": float(det.fa_per_24h_), "threshold": float(det.threshold_)}
 
     def on_validation_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        """Every ``every_n_epochs`` epochs and after the last one, score the network on the dev
+        recordings (:meth:`evaluate`), append the figures to ``history`` and log them as
+        ``val_ovlp_sensitivity``, ``val_ovlp_fa_per_24h`` and ``val_ovlp_threshold``. Nothing during
+        the sanity check or without dev recordings.
+
+        Parameters
+        ----------
+        trainer : lightning.Trainer
+            The trainer; ``current_epoch`` and ``max_epochs`` decide whether this epoch is scored.
+        pl_module : lightning.LightningModule
+            The module being trained; its ``net`` attribute (else the module itself) is scored.
+        """
         if trainer.sanity_checking or not self.entries:
             return
         last = trainer.max_epochs is not None and trainer.current_epoch + 1 >= trainer.max_epochs
@@ -165,7 +216,22 @@ class DevEventMetrics(L.Callback):
 
 class BestWeights(L.Callback):
     """Keeps a copy of the network's weights at the best value of ``monitor`` and restores them
-    when fitting ends (Keras' ``restore_best_weights``)."""
+    when fitting ends (Keras' ``restore_best_weights``).
+
+    Parameters
+    ----------
+    monitor : str
+        The logged metric to follow (``val_loss``, ``val_ovlp_sensitivity``, ...).
+    mode : {"max", "min"}
+        Whether a larger or a smaller value is better.
+    min_delta : float
+        A new best must beat the previous one by more than this (in the metric's units).
+
+    Raises
+    ------
+    ParameterError
+        For a ``mode`` other than ``"max"`` or ``"min"``.
+    """
 
     def __init__(self, monitor: str, mode: str = "max", min_delta: float = 0.0) -> None:
         check_option(mode, MONITOR_MODES, "train.early_stopping.mode")
@@ -180,6 +246,17 @@ class BestWeights(L.Callback):
         return value > self.best + self.min_delta if self.mode == "max" else value < self.best - self.min_delta
 
     def on_validation_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        """After each validation run, keep a CPU copy of the module's ``state_dict`` when the
+        finite value of ``monitor`` is a new best; nothing during the sanity check or while
+        ``monitor`` has not been logged yet.
+
+        Parameters
+        ----------
+        trainer : lightning.Trainer
+            The trainer; ``callback_metrics[monitor]`` and ``current_epoch`` are read.
+        pl_module : lightning.LightningModule
+            The module whose weights are copied.
+        """
         if trainer.sanity_checking or self.monitor not in trainer.callback_metrics:
             return
         value = float(trainer.callback_metrics[self.monitor])
@@ -188,6 +265,16 @@ class BestWeights(L.Callback):
             self._state = copy.deepcopy({k: v.detach().cpu() for k, v in pl_module.state_dict().items()})
 
     def on_fit_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        """When fitting ends, load the best weights kept into the module (nothing when no
+        validation run logged ``monitor``).
+
+        Parameters
+        ----------
+        trainer : lightning.Trainer
+            The trainer (unused).
+        pl_module : lightning.LightningModule
+            The module that gets the best weights back.
+        """
         if self._state is not None:
             pl_module.load_state_dict(self._state)
             logger.info("restored weights of epoch %d (%s = %.4f)", self.best_epoch, self.monitor, self.best)
@@ -196,9 +283,26 @@ class BestWeights(L.Callback):
 def build_callbacks(cfg: Config, dev_entries: Sequence[CachedRecording] | None = None) -> list[L.Callback]:
     """Callbacks from ``cfg.train.dev_metrics`` and ``cfg.train.early_stopping``.
 
-    Returns ``[DevEventMetrics]`` when dev metrics are enabled and dev recordings are given,
-    then ``[EarlyStopping, BestWeights]`` when early stopping is enabled (``BestWeights`` only
-    with ``restore_best``).
+    Parameters
+    ----------
+    cfg : Config
+        The run configuration: ``data.step_s`` and ``data.window_s`` (seconds), the
+        ``postprocess`` settings of the detector, and ``train.dev_metrics`` and
+        ``train.early_stopping``.
+    dev_entries : sequence of CachedRecording, optional
+        Dev recordings for :class:`DevEventMetrics`; without them no dev metrics are computed.
+
+    Returns
+    -------
+    list of lightning.Callback
+        ``[DevEventMetrics]`` when dev metrics are enabled and dev recordings are given, then
+        ``[EarlyStopping, BestWeights]`` when early stopping is enabled (``BestWeights`` only with
+        ``restore_best``).
+
+    Raises
+    ------
+    ParameterError
+        When early stopping monitors a ``val_ovlp_*`` metric that is not computed.
     """
     t, pp = cfg.train, cfg.postprocess
     out: list[L.Callback] = []

@@ -22,7 +22,14 @@ logger = logging.getLogger("seizure")
 
 
 class WindowDataset(Dataset):
-    """Items are ``(x, y)``: x float32 (C, n_steps * samples_per_step), y float32 (n_steps,)."""
+    """Items are ``(x, y)``: x float32 (C, n_steps * samples_per_step), y float32 (n_steps,).
+
+    Parameters
+    ----------
+    index : WindowIndex
+        The windows (item ``i`` is ``index.window(i)``, copied out of the memory-mapped signals
+        as tensors; C is the number of cached rows, y the 0/1 per-step labels).
+    """
 
     def __init__(self, index: WindowIndex) -> None:
         self.index = index
@@ -40,6 +47,22 @@ def epoch_seed(seed: int, epoch: int) -> int:
 
     Distinct pairs give unrelated seeds (``numpy.random.SeedSequence``), unlike ``seed + epoch``
     where seed 1, epoch 0 would repeat seed 0, epoch 1.
+
+    Parameters
+    ----------
+    seed : int
+        The run's sampler seed, >= 0.
+    epoch : int
+        Epoch number, >= 0 (Lightning counts from 0).
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    ParameterError
+        For a negative or non-integer ``seed`` or ``epoch``.
     """
     check_int(seed, "seed", low=0)
     check_int(epoch, "epoch", low=0)
@@ -98,7 +121,19 @@ class EpochSampler(DistributedSampler):
         self.total_size = self.num_samples * world_size
 
     def epoch_indices(self, epoch: int | None = None) -> torch.Tensor:
-        """The epoch-wide draw (all ranks, padding included), shape (total_size,), int64."""
+        """The epoch-wide draw (all ranks, padding included), shape (total_size,), int64.
+
+        Parameters
+        ----------
+        epoch : int, optional
+            The epoch to draw; default the one last given to :meth:`set_epoch` (0 before any).
+
+        Returns
+        -------
+        Tensor, shape (total_size,)
+            Window indices in ``[0, n)``; ``total_size`` is ``n`` rounded up to a multiple of
+            ``world_size``.
+        """
         epoch = self.epoch if epoch is None else epoch
         gen = torch.Generator().manual_seed(epoch_seed(self.seed, epoch))
         pad = self.total_size - self.n
@@ -125,6 +160,7 @@ class SeizureDataModule(L.LightningDataModule):
     Parameters
     ----------
     train, dev : list of CachedRecording
+        Training and dev recordings of the prepared cache.
     window_s, stride_s, step_s : float
         Seconds (dev windows use ``stride_s = window_s``).
     label_rule : {"any", "majority", "centre"}
@@ -195,7 +231,22 @@ class SeizureDataModule(L.LightningDataModule):
 
     def train_sampler(self, rank: int = 0, world_size: int = 1) -> EpochSampler:
         """The training sampler: weighted draws with replacement when classes or patients are
-        balanced (``sampling_weights``), else a shuffle; one epoch is as long as the training windows."""
+        balanced (``sampling_weights``), else a shuffle; one epoch is as long as the training windows.
+
+        Classes are balanced when ``seizure_oversample`` > 0 and the training windows hold both
+        seizure and seizure-free windows.
+
+        Parameters
+        ----------
+        rank : int
+            This process's global rank, in ``[0, world_size)``.
+        world_size : int
+            Number of training processes (1 without DDP).
+
+        Returns
+        -------
+        EpochSampler
+        """
         has = self.train_index.has_seizure()
         balance_class = self.seizure_oversample > 0 and 0 < has.sum() < len(has)
         weights = None
@@ -205,6 +256,16 @@ class SeizureDataModule(L.LightningDataModule):
         return EpochSampler(len(self.train_index), weights, self.seed, rank, world_size)
 
     def train_dataloader(self) -> DataLoader:
+        """The training loader: batches of ``batch_size`` training windows in the order of
+        :meth:`train_sampler`, for the rank and world size of the attached trainer (0 and 1 without
+        one).
+
+        Returns
+        -------
+        DataLoader
+            Batches ``(x, y)``: x float32 (batch, C, n_steps * samples_per_step), y float32
+            (batch, n_steps).
+        """
         trainer = self.trainer
         rank, world_size = (trainer.global_rank, trainer.world_size) if trainer is not None else (0, 1)
         sampler = self.train_sampler(rank, world_size)
@@ -212,4 +273,12 @@ class SeizureDataModule(L.LightningDataModule):
                           num_workers=self.num_workers)  # fmt: skip
 
     def val_dataloader(self) -> DataLoader:
+        """The validation loader: the dev windows (abutting, stride ``window_s``), unshuffled, in
+        batches of ``batch_size``.
+
+        Returns
+        -------
+        DataLoader
+            Batches ``(x, y)`` shaped as those of :meth:`train_dataloader`.
+        """
         return DataLoader(WindowDataset(self.dev_index), batch_size=self.batch_size, num_workers=self.num_workers)

@@ -110,6 +110,12 @@ def save_rng_states(checkpoint: dict) -> None:
     """Add the random states of every rank to a checkpoint dict (``checkpoint[RNG_KEY]``, a list by rank).
 
     Under DDP every rank must call it (Lightning calls ``on_save_checkpoint`` on all ranks).
+
+    Parameters
+    ----------
+    checkpoint : dict
+        The checkpoint dict being written; ``checkpoint[RNG_KEY]`` is set (replaced) to the list of
+        :func:`rng_states` of every rank, in rank order.
     """
     own = rng_states()
     if _distributed():
@@ -126,6 +132,7 @@ def load_rng_states(checkpoint: dict, rank: int = 0, source: str = "checkpoint")
     Parameters
     ----------
     checkpoint : dict
+        The checkpoint dict read back.
     rank : int
         Global rank of this process.
     source : str

@@ -42,6 +42,21 @@ def data_loss(
     name : {"bce", "focal", "mse"}
         ``bce``: binary cross-entropy; ``focal``: ``(1 - p_t)^gamma`` times the cross-entropy
         (Lin et al. 2017); ``mse``: ``(sigmoid(logit) - y)^2`` (the seed paper's loss).
+    pos_weight : float
+        Weight of a seizure step (``y = 1``) relative to a background step.
+    focal_gamma : float
+        The focusing exponent ``gamma`` of the focal loss (unused by the others); 0 gives the
+        cross-entropy.
+
+    Returns
+    -------
+    Tensor
+        A scalar: the weighted per-step losses averaged over all B * S steps.
+
+    Raises
+    ------
+    ParameterError
+        For an unknown ``name``.
     """
     w = 1.0 + (pos_weight - 1.0) * y
     if name == "bce":
@@ -62,7 +77,10 @@ class SeizureModule(L.LightningModule):
 
     Parameters
     ----------
-    model_name, model_kwargs : the network (``seizure.models.build_model``).
+    model_name : str
+        A registered network name (``seizure.models.build_model``).
+    model_kwargs : dict
+        Its keyword arguments (see :func:`model_kwargs`).
     lr, weight_decay : float
         Learning rate; weight decay on kernels (not biases or normalization parameters).
     pos_weight : float
@@ -121,6 +139,19 @@ class SeizureModule(L.LightningModule):
         self.val_ap = BinaryAveragePrecision()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Per-step logits of the network.
+
+        Parameters
+        ----------
+        x : Tensor, shape (B, rows, T)
+            Float32 windows: rows are the cached rows (channels times features per channel), T the
+            samples (or frames) of a window.
+
+        Returns
+        -------
+        Tensor, shape (B, S)
+            One logit per output step of each window.
+        """
         return self.net(x)
 
     def _data_loss(self, batch):
@@ -134,6 +165,24 @@ class SeizureModule(L.LightningModule):
         return kernel_penalties(self._penalized, self.l1, self.l2)
 
     def training_step(self, batch, batch_idx):
+        """Loss of one training batch: the data loss plus the L1 and L2 kernel penalties.
+
+        Logs the epoch means of ``train_loss`` (the total), ``train_<loss>``, ``train_l1`` and
+        ``train_l2``, weighted by the batch size.
+
+        Parameters
+        ----------
+        batch : tuple of Tensor
+            ``(x, y)``: windows (B, rows, T) and 0/1 step labels (B, n_steps); labels past the S
+            steps the network outputs are dropped.
+        batch_idx : int
+            Index of the batch in the epoch (unused).
+
+        Returns
+        -------
+        Tensor
+            The scalar total loss that is minimized.
+        """
         loss, _, _ = self._data_loss(batch)
         p1, p2 = self.penalties()
         total = loss + p1 + p2
@@ -146,6 +195,19 @@ class SeizureModule(L.LightningModule):
         return total
 
     def validation_step(self, batch, batch_idx):
+        """Data loss of one dev batch (no penalties), and the step probabilities added to the
+        AUROC and average-precision metrics.
+
+        Logs the epoch means of ``val_loss`` and ``val_<loss>`` (the same value), weighted by the
+        batch size.
+
+        Parameters
+        ----------
+        batch : tuple of Tensor
+            ``(x, y)``: windows (B, rows, T) and 0/1 step labels (B, n_steps).
+        batch_idx : int
+            Index of the batch in the validation run (unused).
+        """
         loss, logits, y = self._data_loss(batch)
         self.val_auroc.update(torch.sigmoid(logits).flatten(), y.flatten().long())
         self.val_ap.update(torch.sigmoid(logits).flatten(), y.flatten().long())
@@ -154,15 +216,39 @@ class SeizureModule(L.LightningModule):
         self.log(f"val_{self.loss_name}", loss, **kw)
 
     def on_validation_epoch_end(self) -> None:
+        """Log ``val_auroc`` and ``val_ap`` (step level, over the whole validation run) and reset
+        both metrics for the next run."""
         self.log("val_auroc", self.val_auroc.compute(), prog_bar=True)
         self.log("val_ap", self.val_ap.compute())
         self.val_auroc.reset()
         self.val_ap.reset()
 
     def on_save_checkpoint(self, checkpoint: dict) -> None:
+        """Add the random states of every rank to the checkpoint (see
+        :func:`~seizure.training.determinism.save_rng_states`).
+
+        Parameters
+        ----------
+        checkpoint : dict
+            The checkpoint Lightning is writing.
+        """
         save_rng_states(checkpoint)
 
     def on_load_checkpoint(self, checkpoint: dict) -> None:
+        """When a fit resumes from ``checkpoint``, put back this rank's random states (see
+        :func:`~seizure.training.determinism.load_rng_states`; a warning for a checkpoint without
+        them). Loading weights without a trainer leaves the random state alone.
+
+        Parameters
+        ----------
+        checkpoint : dict
+            The checkpoint Lightning has read.
+
+        Raises
+        ------
+        CheckpointStateError
+            When the saved random states are malformed (the message names the checkpoint path).
+        """
         trainer = self._trainer
         if trainer is None:  # loading weights outside a fit: the process's random state is not the run's
             return
@@ -170,6 +256,22 @@ class SeizureModule(L.LightningModule):
         load_rng_states(checkpoint, trainer.global_rank, str(path))
 
     def configure_optimizers(self):
+        """The optimizer and learning-rate scheduler of ``optim``.
+
+        Two parameter groups: the kernels, with ``weight_decay``, and the other trainable
+        parameters (biases, normalization), without. Optimizers: ``adamw``, ``adam``, ``sgd`` and
+        ``rmsprop`` (these two with ``momentum``), all at learning rate ``lr``. Schedulers, stepped
+        once per epoch: ``cosine`` (annealed to 0 over ``trainer.max_epochs``, 1 when unset),
+        ``step`` (times ``scheduler_gamma`` every ``scheduler_step_epochs`` epochs), ``plateau``
+        (times ``scheduler_gamma`` after more than ``scheduler_step_epochs`` epochs without a lower
+        ``val_loss``) or ``none``.
+
+        Returns
+        -------
+        torch.optim.Optimizer or dict
+            The optimizer alone for ``none``, else ``{"optimizer", "lr_scheduler"}`` as Lightning
+            takes it (with ``monitor="val_loss"`` for ``plateau``).
+        """
         o = self.optim
         trainable = [i for i in parameter_groups(self.net) if i.param.requires_grad]
         kernels = [i.param for i in trainable if i.group in KERNEL_GROUPS]
@@ -207,12 +309,21 @@ def model_kwargs(cfg: Config, n_channels: int, sfreq: float, rows_per_channel: i
 
     Parameters
     ----------
+    cfg : Config
+        The run configuration: every field of ``cfg.model`` but ``name`` and ``init`` (sequences
+        as lists), and ``cfg.data.step_s`` (seconds).
     n_channels : int
         Montage channels (22 for TCP), not rows of the cache.
     sfreq : float
         Rate of the cached rows in Hz (frames per second for LFCC).
     rows_per_channel : int
         Feature rows per channel in the cache (1 for signals, 26 for the paper's LFCC).
+
+    Returns
+    -------
+    dict
+        Keyword arguments of ``seizure.models.build_model``, with ``n_channels``, ``sfreq``,
+        ``step_s`` and ``n_features`` (= ``rows_per_channel``) added.
     """
     kw = {k: v for k, v in dataclasses.asdict(cfg.model).items() if k not in ("name", "init")}
     for key in ("conv_channels", "conv2d_channels", "conv2d_kernel"):
@@ -228,6 +339,25 @@ def build_module(
 
     Call after seeding (``L.seed_everything``): the initialization draws from the global RNG.
     ``init.chrono_max_steps = 0`` becomes the window length in steps.
+
+    Parameters
+    ----------
+    cfg : Config
+        The run configuration: ``model`` (network and its ``init``), ``train`` (learning rate,
+        weight decay, loss, regularization, optimizer and scheduler) and ``data.window_s``,
+        ``data.step_s`` (seconds).
+    n_channels : int
+        Montage channels (22 for TCP), not rows of the cache.
+    sfreq : float
+        Rate of the cached rows in Hz (frames per second for LFCC).
+    pos_weight : float
+        Weight of seizure steps in the loss.
+    rows_per_channel : int
+        Feature rows per channel in the cache (1 for signals, 26 for the paper's LFCC).
+
+    Returns
+    -------
+    SeizureModule
     """
     init = dataclasses.asdict(cfg.model.init)
     if init["chrono_max_steps"] <= 0:
