@@ -57,3 +57,38 @@ def test_checkpoints_round_trip(tmp_path):
     _fit(tmp_path, 2)
     ckpt = torch.load(tmp_path / "last.ckpt", map_location="cpu", weights_only=False)
     assert ckpt["epoch"] == 1 and "state_dict" in ckpt
+
+
+class _Wide(_Tiny):
+    def __init__(self):
+        super().__init__()
+        self.lin = torch.nn.Linear(256, 256)  # with Adam's moments a checkpoint is about 0.8 MB
+
+    def training_step(self, batch, batch_idx):
+        return self.lin(torch.randn(8, 256)).pow(2).mean()
+
+    def configure_optimizers(self):
+        return torch.optim.Adam(self.parameters(), lr=0.01)
+
+
+def test_real_full_disk_leaves_only_readable_checkpoints(tmp_path):
+    """On a 1 MiB tmpfs, Lightning's default writer left last.ckpt truncated (249,856 bytes, unreadable)."""
+    import subprocess
+
+    folder = tmp_path / "full"
+    folder.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(folder)], capture_output=True)
+    if done.returncode:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode().strip()}")
+    try:
+        trainer = L.Trainer(max_epochs=3, logger=False, enable_progress_bar=False, enable_model_summary=False,
+                            plugins=[AtomicCheckpointIO()], callbacks=[ModelCheckpoint(dirpath=folder, save_last=True)])  # fmt: skip
+        data = DataLoader(TensorDataset(torch.randn(16, 256)), batch_size=8)
+        with pytest.raises(OSError, match="no space left on device"):
+            trainer.fit(_Wide(), data)
+        files = sorted(folder.iterdir())
+        assert files and not [p.name for p in files if p.name.endswith(".tmp")]
+        for p in files:  # whatever is there is whole
+            torch.load(p, map_location="cpu", weights_only=False)
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=False)
