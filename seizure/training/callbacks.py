@@ -264,6 +264,32 @@ class BestWeights(L.Callback):
             self.best, self.best_epoch = value, trainer.current_epoch
             self._state = copy.deepcopy({k: v.detach().cpu() for k, v in pl_module.state_dict().items()})
 
+    @property
+    def state_key(self) -> str:
+        """Key of this callback's state in a checkpoint (one per monitored metric and mode)."""
+        return f"BestWeights[{self.monitor},{self.mode}]"
+
+    def state_dict(self) -> dict:
+        """What a checkpoint keeps, so that a resumed run restores the best epoch of the whole run.
+
+        Returns
+        -------
+        dict
+            ``best`` (metric value or None), ``best_epoch`` (int or None) and ``weights`` (the kept
+            CPU ``state_dict`` of the module, or None).
+        """
+        return {"best": self.best, "best_epoch": self.best_epoch, "weights": self._state}
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        """Take back what :meth:`state_dict` saved (Lightning calls this when resuming).
+
+        Parameters
+        ----------
+        state_dict : dict
+            As returned by :meth:`state_dict`.
+        """
+        self.best, self.best_epoch, self._state = state_dict["best"], state_dict["best_epoch"], state_dict["weights"]
+
     def on_fit_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         """When fitting ends, load the best weights kept into the module (nothing when no
         validation run logged ``monitor``).

@@ -173,3 +173,27 @@ def test_early_stopping_on_event_metric_needs_dev_metrics():
     with pytest.raises(ValueError, match="dev_metrics"):
         build_callbacks(cfg, [])
     assert build_callbacks(load_config(), []) == []
+
+
+def test_best_weights_survive_a_checkpoint_round_trip():
+    """A resumed run restores the best epoch of the whole run, not of the resumed epochs only."""
+    import io
+
+    net = nn.Linear(1, 1)
+    module = SimpleNamespace(state_dict=net.state_dict, load_state_dict=net.load_state_dict)
+    first = BestWeights("score", "max")
+    for epoch, (score, value) in enumerate([(0.2, 1.0), (0.9, 2.0)]):  # best at epoch 1, before the "kill"
+        nn.init.constant_(net.weight, value)
+        trainer = SimpleNamespace(sanity_checking=False, callback_metrics={"score": torch.tensor(score)},
+                                  current_epoch=epoch)  # fmt: skip
+        first.on_validation_end(trainer, module)
+    buf = io.BytesIO()
+    torch.save({"callbacks": {first.state_key: first.state_dict()}}, buf)  # as a Lightning checkpoint holds it
+    buf.seek(0)
+    resumed = BestWeights("score", "max")
+    resumed.load_state_dict(torch.load(buf, weights_only=False)["callbacks"][resumed.state_key])
+    nn.init.constant_(net.weight, 3.0)
+    trainer = SimpleNamespace(sanity_checking=False, callback_metrics={"score": torch.tensor(0.5)}, current_epoch=2)
+    resumed.on_validation_end(trainer, module)  # worse than epoch 1: not kept
+    resumed.on_fit_end(None, module)
+    assert float(net.weight.detach()) == 2.0 and resumed.best_epoch == 1
