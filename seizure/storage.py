@@ -82,7 +82,7 @@ def reserve_space(fd: int, size: int, path: str | os.PathLike) -> None:
         raise
 
 
-def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
+def atomic_write_bytes(path: str | os.PathLike, data: bytes, reserve: bool = False) -> Path:
     """Write ``data`` to ``path`` through a temporary file in the same folder and a rename.
 
     Parameters
@@ -91,6 +91,8 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
         The file to write (replaced if it exists).
     data : bytes
         The whole content of the file.
+    reserve : bool
+        Allocate the file's space before writing (:func:`reserve_space`).
 
     Returns
     -------
@@ -106,6 +108,8 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         with open(tmp, "wb") as fh:
+            if reserve:  # a full disk is found before any byte is written, with the space needed
+                reserve_space(fh.fileno(), len(data), path)
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())

@@ -11,7 +11,6 @@ annotation files, and no EDF header field other than channel names, rates and du
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 from seizure._validation import check_option
@@ -19,6 +18,7 @@ from seizure.report.compute import build_document
 from seizure.report.data import EvalRecording, ReportInput, input_from_detections, input_from_run
 from seizure.report.pdf import PDF_ENGINES, write_pdf
 from seizure.report.render import make_figures, render_html
+from seizure.storage import atomic_write_text
 
 __all__ = [
     "EvalRecording",
@@ -29,12 +29,6 @@ __all__ = [
     "build_report",
     "write_report",
 ]
-
-
-def _write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def build_report(inp: ReportInput, out_dir: str | Path, pdf: str | None = "auto", n_boot: int = 2000) -> dict:
@@ -63,7 +57,7 @@ def build_report(inp: ReportInput, out_dir: str | Path, pdf: str | None = "auto"
     doc = build_document(inp, n_boot=n_boot)
     figures = make_figures(doc, inp.records)
     html_path = out / "report.html"
-    _write_text(html_path, render_html(doc, figures))
+    atomic_write_text(html_path, render_html(doc, figures))
     pdf_path, engine = None, None
     if pdf:
         pdf_path = out / "report.pdf"
@@ -76,7 +70,7 @@ def build_report(inp: ReportInput, out_dir: str | Path, pdf: str | None = "auto"
         "figures": [f["id"] for sec in figures.values() for f in sec],
     }
     json_path = out / "report.json"
-    _write_text(json_path, json.dumps(doc, indent=1, default=float))
+    atomic_write_text(json_path, json.dumps(doc, indent=1, default=float))
     return {"html": html_path, "json": json_path, "pdf": pdf_path, "pdf_engine": engine, "doc": doc}
 
 

@@ -18,6 +18,7 @@ import numpy as np
 from edfio import Edf, EdfSignal, Patient, Recording
 
 from ..io.annotations import write_csv, write_csv_bi
+from ..storage import atomic_write_text
 from .artifacts import drifts, ecg, electrode_pops, line_noise, mimics, muscle_artifacts, ocular_artifacts, photic
 from .layout import SCALP_ELECTRODES, STANDARD_ELECTRODES, edf_label
 from .plan import SPLITS, plan_corpus
@@ -282,7 +283,5 @@ def generate_corpus(
     params["n_patients_used"] = len(plan.patients)
     params["generator"] = f"seizure.synth v{GENERATOR_VERSION}"
     manifest = {"params": params, "recordings": entries, "totals": _totals(entries)}
-    tmp = manifest_path.with_name(MANIFEST_NAME + ".tmp")
-    tmp.write_text(json.dumps(manifest, indent=2) + "\n")
-    os.replace(tmp, manifest_path)
+    atomic_write_text(manifest_path, json.dumps(manifest, indent=2) + "\n")
     return manifest

@@ -10,14 +10,13 @@ the disk is full the previous checkpoint stays, and the error names the file and
 from __future__ import annotations
 
 import io
-import os
 from pathlib import Path
 from typing import Any
 
 import torch
 from lightning.pytorch.plugins.io import TorchCheckpointIO
 
-from seizure.storage import reserve_space
+from seizure.storage import atomic_write_bytes
 
 __all__ = ["AtomicCheckpointIO"]
 
@@ -46,17 +45,6 @@ class AtomicCheckpointIO(TorchCheckpointIO):
             raise TypeError("AtomicCheckpointIO.save_checkpoint takes no storage_options")
         buf = io.BytesIO()
         torch.save(checkpoint, buf)
-        data = buf.getbuffer()
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        try:
-            with open(tmp, "wb") as fh:
-                reserve_space(fh.fileno(), len(data), path)
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
+        atomic_write_bytes(path, buf.getbuffer(), reserve=True)

@@ -68,6 +68,13 @@ def _version(path: Path, lines: list[tuple[int, str]], expected: str) -> None:
         raise AnnotationError(f"{path}:{lineno}: expected 'version = {expected}...', got {first!r}")
 
 
+def _annotation(path: Path, events: list[Event], lines: list[int], allowed: frozenset[str] | None) -> Annotation:
+    """The checked annotation of a v1 file: its duration is the last stop time (the format has no header)."""
+    duration = max((e.stop for e in events), default=0.0)
+    validate_events(events, duration, str(path), allowed, lines)
+    return Annotation(path.stem, duration, events)
+
+
 def _read_tse(path: str | os.PathLike, allowed: frozenset[str] | None) -> Annotation:
     path = Path(path)
     rows = numbered_lines(read_text(path, AnnotationError, "annotation"))
@@ -86,9 +93,7 @@ def _read_tse(path: str | os.PathLike, allowed: frozenset[str] | None) -> Annota
             ) from None
         events.append(Event(start, stop, normalize_label(parts[2]), TERM, conf))
         lines.append(lineno)
-    duration = max((e.stop for e in events), default=0.0)
-    validate_events(events, duration, str(path), allowed, lines)
-    return Annotation(path.stem, duration, events)
+    return _annotation(path, events, lines, allowed)
 
 
 def read_tse(path: str | os.PathLike) -> Annotation:
@@ -212,9 +217,7 @@ def _read_lbl(path: str | os.PathLike, allowed: frozenset[str] | None) -> Annota
             raise AnnotationError(f"{path}:{lineno}: probabilities {probs} select no label of symbols[0]")
         events.append(Event(start, stop, normalize_label(symbols[best]), montage[chan], probs[best]))
         lines.append(lineno)
-    duration = max((e.stop for e in events), default=0.0)
-    validate_events(events, duration, str(path), allowed, lines)
-    return Annotation(path.stem, duration, events)
+    return _annotation(path, events, lines, allowed)
 
 
 def read_lbl(path: str | os.PathLike) -> Annotation:
