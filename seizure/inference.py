@@ -174,7 +174,7 @@ class WindowScheduler:
         self.next += n_ready
         for i in range(0, len(ready), self.batch_size):
             chunk = ready[i : i + self.batch_size]
-            x = np.stack([self._window(s) for s, _, _ in chunk])
+            x = np.stack([self._window(s) for s, _, _ in chunk]).astype(np.float32, copy=False)
             with torch.no_grad():
                 p = torch.sigmoid(self.net(torch.from_numpy(x))).numpy()
             for (s, lo, hi), row in zip(chunk, p):
@@ -191,10 +191,10 @@ class WindowScheduler:
     def _window(self, s: int) -> np.ndarray:
         a = s * self.sps - self.buf_start
         b = a + self.w * self.sps
-        x = self.buf[:, a:b]
+        x = self.buf[:, a:b]  # a view: the batch is copied once, by np.stack
         if x.shape[1] < b - a:  # the signal came out a few samples short: pad with zeros
             x = np.pad(x, ((0, 0), (0, b - a - x.shape[1])))
-        return np.ascontiguousarray(x, dtype=np.float32)
+        return x
 
 
 def predict_signals(
